@@ -1,0 +1,226 @@
+"""create_app: the Flask app, its OpenAPI document, error handlers and Redis client."""
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from config import Settings
+from nodes.errors import StoreCorruptError
+from nodes.hardware import HardwareCatalog, parse_extra_generations
+from nodes.keys import KeySpace
+from nodes.request_body import StrictJsonParser, parse_request_body
+from nodes.serialize import Liveness, json_response
+from nodes.store import NodeStore
+from nodes.views import blp as nodes_blueprint
+from nodes.views import hardware_blp
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """\
+The registry of a compute cluster's worker nodes: one node per GPU of a machine and
+one per CPU-only machine. Workers register and send heartbeats; schedulers and
+dashboards list nodes with filter specifications, documented in docs/filtering.md.
+Hardware IDs are documented in docs/hardware.md and listed by GET /v1/hardware.
+"""
+
+# Seconds a client should wait before retrying while Redis is unreachable.
+RETRY_AFTER_SECONDS = 2
+
+
+@dataclass
+class Registry:
+    """What the views need, stored in app.extensions["node_registry"]."""
+
+    settings: Settings
+    catalog: HardwareCatalog
+    store: NodeStore
+    liveness: Liveness
+
+    def filter_context(self) -> "Registry":
+        return self
+
+
+def build_redis_client(settings: Settings) -> redis.Redis:
+    """Return a client for REDIS_URL, or an embedded fakeredis store when it is unset.
+
+    redis-py connects lazily and its pool reconnects after a fork, so a client built
+    in each gunicorn worker never shares a socket with another process.
+    """
+    if settings.redis_url is None:
+        import fakeredis
+
+        log.warning(
+            "REDIS_URL is not set: using an embedded in-process store (fakeredis)."
+            " Its data lives only as long as this process and is not shared with"
+            " other processes; set REDIS_URL for anything but a trial run."
+        )
+        return fakeredis.FakeRedis(decode_responses=True)
+    if settings.redis_retries:
+        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries)
+    else:
+        retry = Retry(ExponentialBackoff(), 0)
+    pool = redis.BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_socket_timeout_seconds,
+        socket_timeout=settings.redis_socket_timeout_seconds,
+        socket_connect_timeout=settings.redis_connect_timeout_seconds,
+        health_check_interval=settings.redis_health_check_interval_seconds,
+        retry=retry,
+        decode_responses=True,
+    )
+    log.info(
+        "using Redis at %s (pool of %d, socket timeout %.2fs, %d retries)",
+        pool.connection_kwargs.get("host") or pool.connection_kwargs.get("path"),
+        settings.redis_max_connections,
+        settings.redis_socket_timeout_seconds,
+        settings.redis_retries,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error in flask-smorest's shape {code, status, message, errors}."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        payload = {"code": error.code, "status": error.name}
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        message = data.get("message")
+        if not message and errors:
+            message = summarize_errors(errors)
+        payload["message"] = message or error.description
+        if errors:
+            payload["errors"] = errors
+        headers = {
+            name: value
+            for name, value in error.get_headers()
+            if name.lower() != "content-type"
+        }
+        headers.update(data.get("headers") or {})
+        return json_response(payload, error.code, headers)
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def handle_redis_unreachable(error: redis.RedisError):
+        log.warning("Redis unreachable: %s", error)
+        return _unavailable(f"the node store is unreachable ({type(error).__name__})")
+
+    @app.errorhandler(redis.ResponseError)
+    def handle_redis_response_error(error: redis.ResponseError):
+        text = str(error)
+        if text.startswith(("READONLY", "LOADING", "OOM", "MASTERDOWN", "BUSY")):
+            log.warning("Redis cannot take the command now: %s", text)
+            return _unavailable(
+                f"the node store cannot take writes now ({text.split()[0]})"
+            )
+        log.error("Redis rejected a command: %s", text)
+        return json_response(
+            {
+                "code": 500,
+                "status": "Internal Server Error",
+                "message": "the node store rejected a command",
+            },
+            500,
+        )
+
+    @app.errorhandler(StoreCorruptError)
+    def handle_corrupt_store(error: StoreCorruptError):
+        return json_response(
+            {"code": 500, "status": "Internal Server Error", "message": str(error)}, 500
+        )
+
+
+def summarize_errors(errors: dict) -> str:
+    """Join validation errors into one line: 'invalid request: index: ...'."""
+    parts = []
+    for location_errors in errors.values():
+        if not isinstance(location_errors, dict):
+            continue
+        for field, messages in location_errors.items():
+            text = (
+                "; ".join(str(m) for m in messages)
+                if isinstance(messages, list)
+                else str(messages)
+            )
+            parts.append(text if field == "_schema" else f"{field}: {text}")
+    return "invalid request: " + " | ".join(parts) if parts else "invalid request"
+
+
+def _unavailable(message: str):
+    return json_response(
+        {
+            "code": 503,
+            "status": "Service Unavailable",
+            "message": f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
+        },
+        503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app from the environment, or from ``config`` when given.
+
+    ``config`` takes the environment variable names of the README, plus
+    ``REDIS_CLIENT`` (a redis.Redis to use instead of REDIS_URL) and ``CLOCK`` (a
+    function returning seconds since the Unix epoch), which tests use.
+    """
+    config = dict(config) if config is not None else None
+    extras = {
+        name: config.pop(name)
+        for name in ("REDIS_CLIENT", "CLOCK")
+        if config and name in config
+    }
+    settings = Settings.from_env(config)
+    catalog = HardwareCatalog(
+        parse_extra_generations(settings.hardware_extra)
+        if settings.hardware_extra
+        else []
+    )
+    client = extras.get("REDIS_CLIENT") or build_redis_client(settings)
+    clock: Callable[[], float] = extras.get("CLOCK") or time.time
+    store = NodeStore(client, KeySpace(settings.key_prefix), catalog, clock)
+
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Node registry",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+    )
+    app.extensions["node_registry"] = Registry(
+        settings,
+        catalog,
+        store,
+        Liveness(settings.stale_after_seconds, settings.lost_after_seconds),
+    )
+    app.before_request(parse_request_body)
+
+    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api.ARGUMENTS_PARSER = StrictJsonParser()
+    for blueprint in (nodes_blueprint, hardware_blp):
+        blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
+        api.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    @app.route("/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str):
+        return send_from_directory(swagger_ui_path, filename)
+
+    log.info("node registry ready (key prefix %r)", settings.key_prefix)
+    return app

@@ -1,0 +1,1 @@
+"""Filter specifications for POST /v1/nodes/list (docs/filtering.md)."""

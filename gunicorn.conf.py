@@ -1,0 +1,31 @@
+"""gunicorn settings for the node registry, read from the environment.
+
+PORT and WEB_CONCURRENCY follow the PaaS convention. Without REDIS_URL the service
+uses an in-process store, so it runs one worker: several would each have their own.
+"""
+
+import logging
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# A request waits on Redis for at most REDIS_SOCKET_TIMEOUT (2 s by default), so 30 s
+# is only reached by a stuck worker.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# The app, and so its Redis client, is built in each worker after the fork.
+preload_app = False
+accesslog = os.environ.get("ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+if not os.environ.get("REDIS_URL") and workers != 1:
+    logging.getLogger("gunicorn.error").warning(
+        "REDIS_URL is not set, so the embedded store is used and WEB_CONCURRENCY=%s is"
+        " reduced to 1 worker: each worker would have a store of its own",
+        workers,
+    )
+    workers = 1

@@ -1,0 +1,1 @@
+"""The node resource: schemas, Redis storage, HTTP views and the hardware catalog."""

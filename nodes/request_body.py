@@ -1,0 +1,99 @@
+"""Strict JSON request bodies for every view.
+
+Before a view runs, ``parse_request_body`` checks the Content-Type and parses the body
+once: a body that is not JSON is a 415, malformed JSON (including NaN, Infinity,
+invalid UTF-8 and over-long numbers) is a 400. flask-smorest's argument parser then
+reads the parsed body through ``StrictJsonParser``.
+"""
+
+import json
+
+from flask import abort, g, request
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+# A JSON number with more digits cannot be a valid value of any field, and Python's
+# int() would spend quadratic time on a long one.
+MAX_NUMBER_DIGITS = 40
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"a JSON number has {len(text)} digits; at most {MAX_NUMBER_DIGITS}"
+            " are accepted"
+        )
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS + 10:
+        raise ValueError(
+            f"a JSON number has {len(text)} characters; at most 50 are accepted"
+        )
+    return float(text)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON; send a finite number")
+
+
+def loads(data: bytes):
+    """Parse a JSON body strictly; raise ValueError with a message for the client."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"the body is not valid UTF-8: {exc.reason} at byte {exc.start}"
+        ) from None
+    try:
+        return json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("the body nests JSON arrays or objects too deeply") from None
+
+
+def _has_body() -> bool:
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+
+
+def parse_request_body() -> None:
+    """Parse the request body into ``g.json_body`` (missing when there is none)."""
+    g.json_body = core.missing
+    if request.method not in BODY_METHODS or not _has_body():
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    if not core.is_json(request.mimetype):
+        abort(
+            415,
+            description=(
+                f"the body's Content-Type is {request.mimetype!r}, not JSON;"
+                " send the body with Content-Type: application/json"
+                if request.mimetype
+                else "the request has a body but no Content-Type; send it with"
+                " Content-Type: application/json"
+            ),
+        )
+    try:
+        g.json_body = loads(data)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+
+
+class StrictJsonParser(FlaskParser):
+    """Reads the body that parse_request_body already parsed."""
+
+    def _raw_load_json(self, req):
+        return g.get("json_body", core.missing)
