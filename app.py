@@ -25,6 +25,7 @@ from nodes.serialize import Liveness, json_response
 from nodes.store import NodeStore
 from nodes.views import blp as nodes_blueprint
 from nodes.views import hardware_blp
+from operations.admin_views import blp as consistency_blueprint
 from operations.health import blp as health_blueprint
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,12 @@ def create_app(config: Mapping | None = None) -> Flask:
         },
     )
     api.ARGUMENTS_PARSER = StrictJsonParser()
-    for blueprint in (nodes_blueprint, hardware_blp, health_blueprint):
+    for blueprint in (
+        nodes_blueprint,
+        hardware_blp,
+        health_blueprint,
+        consistency_blueprint,
+    ):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
     register_error_handlers(app)
