@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -110,6 +110,8 @@ def register_error_handlers(app: Flask) -> None:
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
+        if error.code == 404 and request.url_rule is None:
+            message = message or _unknown_path_message(request.path)
         payload["message"] = message or error.description
         if errors:
             payload["errors"] = errors
@@ -192,6 +194,17 @@ def summarize_errors(errors: dict) -> str:
             )
             parts.append(text if field == "_schema" else f"{field}: {text}")
     return "invalid request: " + " | ".join(parts) if parts else "invalid request"
+
+
+def _unknown_path_message(path: str) -> str:
+    if path.startswith("/v1/nodes/"):
+        raw = path.removeprefix("/v1/nodes/")
+        return (
+            f"no route for {path}: {raw!r} is not a node pk; a pk is a positive"
+            " integer from 1 to 9007199254740991, as in"
+            " /v1/nodes/42"
+        )
+    return f"no route for {path}; GET /openapi.json lists the routes"
 
 
 def _unavailable(message: str):
