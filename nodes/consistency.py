@@ -3,7 +3,7 @@
 The check reads node hashes with SCAN (never KEYS) and the indexes with ZSCAN, in
 pipelined batches, so its memory stays bounded by the batch size on any registry. The
 batched reads only find suspects: a node written between two of them may look wrong.
-Each suspect is then inspected by one Lua script (scripts/inspect_node.lua), which sees
+Each suspect is then inspected by one Lua script (scripts/inspect_node.lua), which reads
 the hash and its index entries at one moment and, with ``repair``, rebuilds the index
 entries from the hash and removes entries whose node hash is gone. So the check may run
 on a live registry and reports only real disagreements.
@@ -30,7 +30,7 @@ SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 @dataclass
 class Report:
-    """What a check found and, with repair, what it fixed."""
+    """Findings of one check and, with repair, the number of problems it fixed."""
 
     nodes: int = 0
     index_entries: int = 0

@@ -2,7 +2,7 @@
 
 The module runs its own redis-server and gunicorn (gunicorn.conf.py, two workers of
 four threads), so it may freeze (SIGSTOP), stop and restart that Redis. A frozen Redis
-accepts connections but never answers, which exercises the socket timeout; a stopped
+accepts connections but never replies, which exercises the socket timeout; a stopped
 one refuses connections. Each request must end within its HTTP client timeout, a
 bound set well above the configured Redis timeouts.
 """

@@ -176,7 +176,7 @@ class Client:
             response = self.call("POST", f"/v1/nodes/{pk}/heartbeat", WORKER_TOKEN, {})
         else:
             response = self.call("PATCH", f"/v1/nodes/{pk}", WORKER_TOKEN, {})
-        # Another thread may have deleted the node, so 404 is a valid answer.
+        # Another thread may have deleted the node, so 404 is a valid response.
         if response.status_code not in (200, 204, 404):
             self.fail("heartbeat", response)
 
@@ -209,7 +209,7 @@ class Client:
 
 
 def has_heartbeat_route(service) -> bool:
-    """Tell whether POST /v1/nodes/{pk}/heartbeat exists; else PATCH {} stands in."""
+    """Tell whether POST /v1/nodes/{pk}/heartbeat exists, else PATCH {} is used."""
     response = requests.post(
         f"{service.url}/v1/nodes/1/heartbeat",
         json={},

@@ -1,7 +1,7 @@
 """A connection cut at any byte of a write leaves the node whole or untouched.
 
 A proxy between the app and redis-server cuts the connection after N bytes of the
-write's command (Redis never sees the whole script call) or of its reply (Redis ran
+write's command (Redis never receives the whole script call) or of its reply (Redis ran
 the script, the client never learns it). After every cut the request must be a 503,
 the node must be exactly as before or exactly as the write wanted, and the
 consistency check must find nothing.
