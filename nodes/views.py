@@ -6,7 +6,7 @@ from flask_smorest import Blueprint, abort
 from webargs import core
 
 from filtering.errors import SpecError
-from filtering.execute import execute
+from filtering.execute import NEXT_CURSOR_HEADER, execute
 from filtering.spec import parse_spec
 from nodes.errors import CpuOnlyRuleError
 from nodes.schemas import (
@@ -59,16 +59,16 @@ class NodeList(MethodView):
         """List nodes that match a filter specification (docs/filtering.md)"""
         reg = registry()
         body = {} if g.json_body is core.missing else g.json_body
+        now_ms = reg.store.now_ms()
         try:
-            spec = parse_spec(body, reg.filter_context())
+            spec = parse_spec(body, reg.filter_context(), now_ms)
         except SpecError as exc:
             abort(422, message=str(exc), errors={"json": exc.as_errors()})
-        now_ms = reg.store.now_ms()
-        result = execute(reg.store, spec, now_ms)
+        result = execute(reg.store, spec)
         payload = [node_to_json(node, reg.liveness, now_ms) for node in result.nodes]
         headers = {}
         if result.next_cursor is not None:
-            headers["Next-Cursor"] = result.next_cursor
+            headers[NEXT_CURSOR_HEADER] = result.next_cursor
         return json_response(payload, headers=headers)
 
 
