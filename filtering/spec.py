@@ -268,8 +268,6 @@ def cursor_values(cursor: Cursor, sort: tuple[SortKey, ...]) -> dict:
 
 def parse_spec(body: object, context, now_ms: int) -> Spec:
     """Validate a request body; ``context`` provides the catalog and liveness."""
-    if body is None:
-        body = {}
     if not isinstance(body, dict):
         raise SpecError(
             "",
