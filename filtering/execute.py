@@ -25,6 +25,8 @@ from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
 
+# Indexed fields that every node has, so a missing score means a deleted node.
+NEVER_NULL = ("cpu_mem", "gpu_mem", "last_seen")
 # The response header that carries the cursor of the next page (docs/filtering.md).
 NEXT_CURSOR_HEADER = "Next-Cursor"
 # Index entries read per ZRANGEBYSCORE; a run also holds the rest of its last tie.
@@ -75,16 +77,14 @@ class _Query:
         chunk = INDEX_CHUNK if self.need is None else min(INDEX_CHUNK, 2 * self.need)
         client = self.store.client
         while True:
+            read = client.zrevrangebyscore if descending else client.zrangebyscore
             if descending:
-                entries = client.zrevrangebyscore(
-                    key, high_bound, low_bound, start=0, num=chunk,
-                    withscores=True, score_cast_func=_score,
-                )  # fmt: skip
+                first, second = high_bound, low_bound
             else:
-                entries = client.zrangebyscore(
-                    key, low_bound, high_bound, start=0, num=chunk,
-                    withscores=True, score_cast_func=_score,
-                )  # fmt: skip
+                first, second = low_bound, high_bound
+            entries = read(
+                key, first, second, 0, chunk, withscores=True, score_cast_func=_score
+            )
             full = len(entries) == chunk
             if full and not unique:
                 last = entries[-1][1]
@@ -141,8 +141,7 @@ class _Query:
             for field, reply in zip(plan.lookups, field_replies, strict=True):
                 value = reply[position]
                 known[field] = None if value is None else int(value)
-            if any(known[field] is None for field in planner.NUMERIC_INDEXES[1:4]
-                   if field in known):  # fmt: skip
+            if any(known.get(field, 0) is None for field in NEVER_NULL):
                 continue  # deleted since its pk was read
             if plan.generations:
                 known["hardware_generation"] = next(

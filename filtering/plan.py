@@ -260,8 +260,15 @@ def choose(
         field = sort[0].field
         lookups, generations = lookups_for(tree, field)
         estimate = walk_cost if limit is None else min(walk_cost, limit + 1)
-        return Plan("walk", tuple(walk), estimate, field, sort[0].descending,
-                    lookups, generations)  # fmt: skip
+        return Plan(
+            "walk",
+            tuple(walk),
+            estimate,
+            field,
+            sort[0].descending,
+            lookups,
+            generations,
+        )
     if union is None:
         union = ([(("field", "pk"), None, None)], total)
     atoms, cost = union

@@ -1,4 +1,4 @@
-"""Every invalid filter specification is a 422 naming its path, before any Redis read."""
+"""Every invalid filter spec is a 422 that names its path, before any Redis read."""
 
 import json
 
