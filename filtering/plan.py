@@ -40,6 +40,11 @@ COMPLEMENTS = {
     "lte": "gt",
     "gt": "lte",
 }
+# Fields whose values the indexes hold, so index scores alone decide a filter on them.
+DECIDED_BY_INDEXES = {"pk", "hardware_generation", *LOOKUP_FIELDS}
+# The cost of reading one index entry (ZRANGEBYSCORE, ZMSCORE), relative to
+# fetching one node hash. NOTE: an estimate, not measured per deployment.
+INDEX_ENTRY_COST = 0.1
 # A condition whose ranges need more intervals than this is checked on fetched nodes.
 MAX_LEAF_INTERVALS = 64
 # At most this many ranges are counted in the planning round trip.
@@ -256,7 +261,8 @@ def choose(
     walk_cost = _cost(walk, counts) if walk is not None else None
     if walk is not None and walk_cost is None:
         walk_cost = total
-    if walk is not None and _prefer_walk(union, walk_cost, limit):
+    decided = referenced_fields(tree) <= DECIDED_BY_INDEXES
+    if walk is not None and _prefer_walk(union, walk_cost, limit, decided):
         field = sort[0].field
         lookups, generations = lookups_for(tree, field)
         estimate = walk_cost if limit is None else min(walk_cost, limit + 1)
@@ -280,7 +286,8 @@ def choose(
     return Plan("union", tuple(atoms), cost, None, False, lookups, generations)
 
 
-def _prefer_walk(union, walk_cost: int, limit: int | None) -> bool:
+def _prefer_walk(union, walk_cost: int, limit: int | None, decided: bool) -> bool:
+    """Compare estimated costs: a hash fetch is 1, an index entry read is less."""
     if union is None:
         return True
     union_cost = union[1]
@@ -288,5 +295,8 @@ def _prefer_walk(union, walk_cost: int, limit: int | None) -> bool:
         return walk_cost <= union_cost
     # Assume matches are spread evenly along the walk: reaching limit + 1 of the
     # union_cost possible matches reads this share of the walked range.
-    expected = math.ceil((limit + 1) * walk_cost / max(union_cost, 1))
-    return min(walk_cost, expected) <= union_cost
+    entries = min(walk_cost, math.ceil((limit + 1) * walk_cost / max(union_cost, 1)))
+    # When index scores decide the whole filter, the walk fetches only matches.
+    hashes = min(entries, limit + 1) if decided else entries
+    walk = hashes + INDEX_ENTRY_COST * entries
+    return walk <= union_cost * (1 + INDEX_ENTRY_COST)
