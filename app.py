@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
 from config import Settings
+from filtering.openapi import FILTER_SPEC_SCHEMA
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog, parse_extra_generations
 from nodes.keys import KeySpace
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 API_DESCRIPTION = """\
 The registry of a compute cluster's worker nodes: one node per GPU of a machine and
 one per CPU-only machine. Workers register and send heartbeats; schedulers and
-dashboards list nodes with filter specifications, documented in docs/filtering.md.
+dashboards list nodes with filter specifications, documented in docs/filtering.md
+(fields, operators, sort, and keyset pages whose cursor is the Next-Cursor header).
 Hardware IDs are documented in docs/hardware.md and listed by GET /v1/hardware.
 """
 
@@ -212,6 +214,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.before_request(parse_request_body)
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api.spec.components.schema("FilterSpec", FILTER_SPEC_SCHEMA)
     api.ARGUMENTS_PARSER = StrictJsonParser()
     for blueprint in (nodes_blueprint, hardware_blp):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER

@@ -75,5 +75,5 @@ def decode_cursor(text: object) -> Cursor:
         or not isinstance(now_ms, int)
         or not isinstance(values, list)
     ):
-        raise _invalid("missing parts")
+        raise _invalid("a field is missing or has the wrong type")
     return Cursor(digest, now_ms, tuple(values))

@@ -7,6 +7,7 @@ from webargs import core
 
 from filtering.errors import SpecError
 from filtering.execute import NEXT_CURSOR_HEADER, execute
+from filtering.openapi import NEXT_CURSOR_HEADER_SCHEMA
 from filtering.spec import parse_spec
 from nodes.errors import CpuOnlyRuleError
 from nodes.schemas import (
@@ -54,9 +55,18 @@ class NodeList(MethodView):
             },
         }
     )
-    @blp.response(200, NodeSchema(many=True))
+    @blp.response(
+        200,
+        NodeSchema(many=True),
+        headers={NEXT_CURSOR_HEADER: NEXT_CURSOR_HEADER_SCHEMA},
+    )
     def post(self):
-        """List nodes that match a filter specification (docs/filtering.md)"""
+        """List nodes that match a filter specification (docs/filtering.md)
+
+        The body is a filter specification (filter, sort, limit, cursor); none
+        lists every node in pk order. With limit, the Next-Cursor header names the
+        next page. An invalid specification is a 422 naming the offending path.
+        """
         reg = registry()
         body = {} if g.json_body is core.missing else g.json_body
         now_ms = reg.store.now_ms()

@@ -2,7 +2,7 @@
 
 The data folder comes from ALIBABA_GPU_DATA_DIR, or ../shared/data/alibaba-gpu-v2023
 relative to the repository root. The trace does not disclose the models G2 and G3
-nor any driver version, so the caller passes them as TEST_INPUTS-style parameters.
+nor any driver version, so the caller passes them in as test inputs.
 """
 
 import csv

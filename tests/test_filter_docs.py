@@ -105,3 +105,11 @@ CHECKS = {
     "two-generations-paged": _two_generations_paged,
     "not-alive-or-job": _not_alive_or_job,
 }
+
+
+def test_openapi_describes_spec(api):
+    document = api.get("/openapi.json").get_json()
+    operation = document["paths"]["/v1/nodes/list"]["post"]
+    assert "FilterSpec" in document["components"]["schemas"]
+    assert "Next-Cursor" in operation["responses"]["200"]["headers"]
+    assert "docs/filtering.md" in document["info"]["description"]
