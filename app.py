@@ -17,6 +17,7 @@ from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
+from filtering.openapi import FILTER_SPEC_SCHEMA
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog, parse_extra_generations
 from nodes.keys import KeySpace
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 API_DESCRIPTION = """\
 The registry of a compute cluster's worker nodes: one node per GPU of a machine and
 one per CPU-only machine. Workers register and send heartbeats; schedulers and
-dashboards list nodes with filter specifications, documented in docs/filtering.md.
+dashboards list nodes with filter specifications, documented in docs/filtering.md
+(fields, operators, sort, and keyset pages whose cursor is the Next-Cursor header).
 Hardware IDs are documented in docs/hardware.md and listed by GET /v1/hardware.
 """
 
@@ -273,6 +275,7 @@ def create_app(config: Mapping | None = None) -> Flask:
             "extra_plugins": [AccessPlugin()],
         },
     )
+    api.spec.components.schema("FilterSpec", FILTER_SPEC_SCHEMA)
     api.ARGUMENTS_PARSER = StrictJsonParser()
     for blueprint in (
         nodes_blueprint,

@@ -6,7 +6,8 @@ from flask_smorest import Blueprint, abort
 from webargs import core
 
 from filtering.errors import SpecError
-from filtering.execute import execute
+from filtering.execute import NEXT_CURSOR_HEADER, execute
+from filtering.openapi import NEXT_CURSOR_HEADER_SCHEMA
 from filtering.spec import parse_spec
 from nodes.errors import CpuOnlyRuleError
 from nodes.schemas import (
@@ -54,21 +55,30 @@ class NodeList(MethodView):
             },
         }
     )
-    @blp.response(200, NodeSchema(many=True))
+    @blp.response(
+        200,
+        NodeSchema(many=True),
+        headers={NEXT_CURSOR_HEADER: NEXT_CURSOR_HEADER_SCHEMA},
+    )
     def post(self):
-        """List nodes that match a filter specification (docs/filtering.md)"""
+        """List nodes that match a filter specification (docs/filtering.md)
+
+        The body is a filter specification (filter, sort, limit, cursor); none
+        lists every node in pk order. With limit, the Next-Cursor header names the
+        next page. An invalid specification is a 422 naming the offending path.
+        """
         reg = registry()
         body = {} if g.json_body is core.missing else g.json_body
+        now_ms = reg.store.now_ms()
         try:
-            spec = parse_spec(body, reg.filter_context())
+            spec = parse_spec(body, reg.filter_context(), now_ms)
         except SpecError as exc:
             abort(422, message=str(exc), errors={"json": exc.as_errors()})
-        now_ms = reg.store.now_ms()
-        result = execute(reg.store, spec, now_ms)
+        result = execute(reg.store, spec)
         payload = [node_to_json(node, reg.liveness, now_ms) for node in result.nodes]
         headers = {}
         if result.next_cursor is not None:
-            headers["Next-Cursor"] = result.next_cursor
+            headers[NEXT_CURSOR_HEADER] = result.next_cursor
         return json_response(payload, headers=headers)
 
 
