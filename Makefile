@@ -17,8 +17,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# `make run` listens on loopback only; set HOST=0.0.0.0 to serve other machines.
+HOST ?= 127.0.0.1
 run: $(VENV)/.installed
-	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	HOST=$(HOST) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 # The tests start their own redis-server on a free loopback port.
 redis-server-installed:

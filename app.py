@@ -6,12 +6,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, send_from_directory
+from flask import Flask, current_app, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 
 from config import Settings
 from nodes.errors import StoreCorruptError
@@ -20,8 +25,8 @@ from nodes.keys import KeySpace
 from nodes.request_body import StrictJsonParser, parse_request_body
 from nodes.serialize import Liveness, json_response
 from nodes.store import NodeStore
+from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
-from nodes.views import hardware_blp
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +98,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
-        payload = {"code": error.code, "status": error.name}
         data = getattr(error, "data", None) or {}
-        errors = data.get("errors") or data.get("messages")
+        errors = data.get("errors") or data.get("messages") or {}
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
-        payload["message"] = message or error.description
-        if errors:
-            payload["errors"] = errors
+        payload = {
+            "code": error.code,
+            "status": error.name,
+            "message": message or describe_http_error(error),
+            "errors": errors,
+        }
         headers = {
             name: value
             for name, value in error.get_headers()
@@ -125,20 +132,33 @@ def register_error_handlers(app: Flask) -> None:
                 f"the node store cannot take writes now ({text.split()[0]})"
             )
         log.error("Redis rejected a command: %s", text)
-        return json_response(
-            {
-                "code": 500,
-                "status": "Internal Server Error",
-                "message": "the node store rejected a command",
-            },
-            500,
-        )
+        return _server_error("the node store rejected a command")
 
     @app.errorhandler(StoreCorruptError)
     def handle_corrupt_store(error: StoreCorruptError):
-        return json_response(
-            {"code": 500, "status": "Internal Server Error", "message": str(error)}, 500
+        return _server_error(str(error))
+
+
+def describe_http_error(error: HTTPException) -> str:
+    """Return a message for an HTTP error raised without one of ours: route errors."""
+    if isinstance(error, NotFound):
+        message = f"no route matches {request.method} {request.path}"
+        if request.path.startswith("/v1/nodes/"):
+            message += f"; a node pk is an integer from 1 to {MAX_PK}"
+        return message + "; /openapi.json lists the routes"
+    if isinstance(error, MethodNotAllowed):
+        allowed = ", ".join(sorted(error.valid_methods or ()))
+        return (
+            f"method {request.method} is not allowed on {request.path}; use one of"
+            f" {allowed}"
         )
+    if isinstance(error, RequestEntityTooLarge):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return (
+            f"the body is larger than {limit} bytes, the limit set by"
+            " REGISTRY_MAX_BODY_BYTES; send a smaller body"
+        )
+    return error.description or error.name
 
 
 def summarize_errors(errors: dict) -> str:
@@ -163,9 +183,22 @@ def _unavailable(message: str):
             "code": 503,
             "status": "Service Unavailable",
             "message": f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
+            "errors": {},
         },
         503,
         {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _server_error(message: str):
+    return json_response(
+        {
+            "code": 500,
+            "status": "Internal Server Error",
+            "message": message,
+            "errors": {},
+        },
+        500,
     )
 
 
@@ -202,6 +235,8 @@ def create_app(config: Mapping | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        # The page loads its assets from this service and asks no online validator.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
     )
     app.extensions["node_registry"] = Registry(
         settings,
@@ -216,6 +251,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     for blueprint in (nodes_blueprint, hardware_blp):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
+    register_components(api)
     register_error_handlers(app)
 
     @app.route("/docs/assets/<path:filename>")
