@@ -44,9 +44,9 @@ class Gunicorn:
         deadline = time.monotonic() + timeout_seconds
         while True:
             try:
-                if requests.get(self.url + "/v1/hardware", timeout=1).ok:
+                if requests.get(self.url + "/v1/hardware", timeout=5).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

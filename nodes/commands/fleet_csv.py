@@ -122,7 +122,7 @@ def _check_models(rows: list[tuple[int, dict]], models: dict[str, ModelSpec]) ->
         raise FleetFileError(
             f"the file has GPU models that no --model option describes: {listed};"
             f" add one option per model, such as --model {example}=HARDWARE_ID:GIB"
-            " with the hardware ID and GPU memory of that model"
+            " with the hardware ID and GPU memory in GiB of that model"
         )
 
 

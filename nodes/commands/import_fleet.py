@@ -30,6 +30,8 @@ from nodes.commands.registry_client import RegistryClient, RequestFailed
 DEFAULT_URL = "http://127.0.0.1:8000"
 TOKEN_ENV = "NODES_TOKEN"
 DEFAULT_WORKERS = 8
+# GPU models of the Alibaba trace whose hardware and memory are not public.
+UNDISCLOSED_MODELS = ("G2", "G3")
 
 
 @dataclass
@@ -159,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
         " for every model without a built-in entry (the trace's G2 and G3), and"
         " overrides a built-in one",
     )
+    for model in UNDISCLOSED_MODELS:
+        name = model.lower()
+        parser.add_argument(
+            f"--{name}-generation",
+            metavar="HARDWARE_ID",
+            help=f"hardware ID of the trace's undisclosed model {model}; with"
+            f" --{name}-gpu-mem-gib, the same as --model {model}=HARDWARE_ID:GIB",
+        )
+        parser.add_argument(
+            f"--{name}-gpu-mem-gib",
+            type=int,
+            metavar="GIB",
+            help=f"memory of one {model} GPU in GiB",
+        )
     parser.add_argument(
         "--driver-version",
         required=True,
@@ -184,6 +200,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def model_options(args: argparse.Namespace) -> list[str]:
+    """Return the --model texts, with --g2-* and --g3-* turned into the same form."""
+    texts = list(args.model)
+    for model in UNDISCLOSED_MODELS:
+        name = model.lower()
+        generation = getattr(args, f"{name}_generation")
+        gib = getattr(args, f"{name}_gpu_mem_gib")
+        if (generation is None) != (gib is None):
+            raise ValueError(
+                f"--{name}-generation and --{name}-gpu-mem-gib go together; give both"
+            )
+        if generation is not None:
+            texts.append(f"{model}={generation}:{gib}")
+    return texts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -193,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--timeout must be a positive number, got {args.timeout}")
     models = dict(KNOWN_MODELS)
     try:
-        models.update(parse_model_option(text) for text in args.model)
+        models.update(parse_model_option(text) for text in model_options(args))
         planned = read_fleet(args.csv, models, args.driver_version)
     except (ValueError, FleetFileError) as exc:
         parser.error(str(exc))
