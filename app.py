@@ -235,7 +235,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
-        # The page loads its assets from this service and asks no online validator.
+        # The page loads its assets from this service and uses no online validator.
         OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
     )
     app.extensions["node_registry"] = Registry(

@@ -74,7 +74,7 @@ def test_stopped_redis_is_503(api, own_server, route, method, path, body):
     ("route", "method", "path", "body"), STORE_ROUTES, ids=ROUTE_IDS
 )
 def test_paused_redis_is_503(api, own_server, route, method, path, body):
-    # A paused server accepts connections but never answers: the socket times out.
+    # A paused server accepts connections but never replies, so the socket times out.
     os.kill(own_server.process.pid, signal.SIGSTOP)
     response = getattr(api, method)(path, json=body)
     assert_unavailable(response, "TimeoutError")

@@ -39,7 +39,7 @@ KNOWN_MODELS = {
 
 
 class FleetFileError(ValueError):
-    """The machine list cannot be read, or names a model that nobody described."""
+    """The machine list cannot be read, or has a model without a description."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,15 @@ def _check_models(rows: list[tuple[int, dict]], models: dict[str, ModelSpec]) ->
         gpus = _parse_count(line, "gpu", row["gpu"], 0, MAX_INDEX + 1)
         model = row["model"].strip()
         if gpus == 0 and model:
-            raise FleetFileError(f"line {line}: model {model!r} with gpu 0")
+            raise FleetFileError(
+                f"line {line}: model is {model!r} but gpu is 0; a CPU-only machine"
+                " has an empty model"
+            )
         if gpus > 0 and not model:
-            raise FleetFileError(f"line {line}: gpu {gpus} with an empty model")
+            raise FleetFileError(
+                f"line {line}: gpu is {gpus} but the model is empty; name the GPU"
+                " model of the machine"
+            )
         if model not in models:
             gpus_by_model[model] += gpus
     gpus_by_model.pop("", None)

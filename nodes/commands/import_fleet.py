@@ -36,7 +36,7 @@ UNDISCLOSED_MODELS = ("G2", "G3")
 
 @dataclass
 class ImportResult:
-    """What an import created, also when it stopped early."""
+    """Counts of the nodes that an import created, also when it stopped early."""
 
     by_generation: Counter = field(default_factory=Counter)
     by_model: Counter = field(default_factory=Counter)
@@ -69,7 +69,7 @@ class Progress:
 
 
 def check_catalog(planned: list[PlannedNode], catalog: dict[str, dict]) -> None:
-    """Raise RequestFailed unless the service knows every hardware ID of the plan."""
+    """Raise RequestFailed unless the service's catalog has each planned hardware ID."""
     for node in planned:
         generation = node.body["hardware_generation"]
         entry = catalog.get(generation)
@@ -134,6 +134,15 @@ def format_report(result: ImportResult, elapsed_seconds: float) -> str:
         for name, count in sorted(counts.items()):
             lines.append(f"  {name:<20} {count:>6}")
     return "\n".join(lines)
+
+
+def format_plan(planned: list[PlannedNode]) -> str:
+    plan = ImportResult(
+        Counter(node.body["hardware_generation"] for node in planned),
+        Counter(node.model or CPU_ONLY_GENERATION for node in planned),
+    )
+    counts = format_report(plan, 0.0).split("\n", 1)[1]
+    return f"would create {len(planned)} nodes\n{counts}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,12 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FleetFileError) as exc:
         parser.error(str(exc))
     if args.dry_run:
-        plan = ImportResult(
-            Counter(node.body["hardware_generation"] for node in planned),
-            Counter(node.model or CPU_ONLY_GENERATION for node in planned),
-        )
-        print(f"would create {len(planned)} nodes")
-        print(format_report(plan, 0.0).split("\n", 1)[1])
+        print(format_plan(planned))
         return 0
     client = RegistryClient(args.url, os.environ.get(TOKEN_ENV), args.timeout)
     started = time.monotonic()

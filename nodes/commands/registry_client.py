@@ -11,7 +11,7 @@ import requests
 
 
 class RequestFailed(Exception):
-    """A request to the service failed; the message says which and why."""
+    """A request to the service failed. The message names the request and the reason."""
 
 
 class RegistryClient:
