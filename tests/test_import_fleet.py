@@ -144,6 +144,55 @@ def test_rejected_node_stops_import(service, csv_path, capsys):
     assert "driver_version must be 1 to 64 characters" in err
 
 
+class FailAfter:
+    """WSGI middleware that returns 503 to every create after the first ``count``."""
+
+    def __init__(self, app, count: int) -> None:
+        self.app = app
+        self.count = count
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/v1/nodes/create":
+            if self.count == 0:
+                start_response(
+                    "503 Service Unavailable",
+                    [("Content-Type", "application/json"), ("Retry-After", "2")],
+                )
+                return [b'{"code": 503, "message": "the node store is unreachable"}']
+            self.count -= 1
+        return self.app(environ, start_response)
+
+
+def test_failure_reports_partial_import(csv_path, capsys):
+    app = FailAfter(make_app(fakeredis.FakeRedis(decode_responses=True), None), 4)
+    with ThreadedServer(app) as server:
+        assert run(csv_path, server.url, "--model", G2_OPTION, "--workers", "1") == 1
+    err = capsys.readouterr().err
+    assert "failed with HTTP 503: the node store is unreachable" in err
+    assert "retry after 2 s" in err
+    assert "these 4 of 6 nodes were created" in err
+
+
+def test_interrupt_stops_import(service, csv_path, capsys, monkeypatch):
+    from nodes.commands.registry_client import RegistryClient
+
+    calls = []
+    create_node = RegistryClient.create_node
+
+    def interrupt_third(self, body):
+        calls.append(body)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return create_node(self, body)
+
+    monkeypatch.setattr(RegistryClient, "create_node", interrupt_third)
+    code = run(csv_path, service.url, "--model", G2_OPTION, "--workers", "1")
+    assert code == 130
+    # The thread may take one more node before the pool cancels the rest.
+    assert len(calls) < 6
+    assert f"these {len(calls) - 1} of 6 nodes were created" in capsys.readouterr().err
+
+
 def test_unreachable_service_fails_clearly(csv_path, capsys):
     from tests.redis_server import free_port
 

@@ -1,12 +1,14 @@
 """Redis unreachable: every route that touches the store returns 503 with Retry-After.
 
-Each test starts its own redis-server, then stops or pauses it, so no other test's
+Most tests start their own redis-server, then stop or pause it, so no other test's
 server is touched. The client's socket timeout is short, so a paused server times out.
+fakeredis emulates a lost connection when its server is marked disconnected.
 """
 
 import os
 import signal
 
+import fakeredis
 import pytest
 
 from app import create_app
@@ -98,3 +100,16 @@ def test_invalid_body_is_422_without_redis(api, own_server):
     own_server.stop()
     response = api.post("/v1/nodes/create", json=node_body(index=-1))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("route", "method", "path", "body"), STORE_ROUTES, ids=ROUTE_IDS
+)
+def test_disconnected_fakeredis_is_503(route, method, path, body):
+    server = fakeredis.FakeServer()
+    client = fakeredis.FakeRedis(server=server, decode_responses=True)
+    api = create_app({"REDIS_CLIENT": client}).test_client()
+    assert api.post("/v1/nodes/create", json=node_body()).status_code == 201
+    server.connected = False
+    response = getattr(api, method)(path, json=body)
+    assert_unavailable(response, "ConnectionError")

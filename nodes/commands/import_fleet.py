@@ -91,12 +91,14 @@ def create_nodes(
     planned: list[PlannedNode],
     workers: int,
     progress: Progress,
-) -> ImportResult:
-    """Create the planned nodes from a thread pool; stop at the first failure.
+    result: ImportResult,
+) -> None:
+    """Create the planned nodes from a thread pool, counting them in ``result``.
 
-    Raises RequestFailed with the result so far in ``exc.result`` after a failure.
+    Stops at the first failed request and raises its RequestFailed. On any exception,
+    KeyboardInterrupt included, requests not yet sent are cancelled, and the ones in
+    flight finish and are counted before the exception propagates.
     """
-    result = ImportResult()
     lock = threading.Lock()
 
     def create_one(node: PlannedNode) -> None:
@@ -107,19 +109,15 @@ def create_nodes(
             result.by_model[node.model or CPU_ONLY_GENERATION] += 1
             progress.advance()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = [pool.submit(create_one, node) for node in planned]
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in pending:
-            future.cancel()
+        wait(futures, return_when=FIRST_EXCEPTION)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     for future in futures:
         if not future.cancelled() and future.exception() is not None:
-            error = future.exception()
-            if not isinstance(error, RequestFailed):
-                raise error
-            error.result = result
-            raise error
-    return result
+            raise future.exception()
 
 
 def format_report(result: ImportResult, elapsed_seconds: float) -> str:
@@ -226,12 +224,14 @@ def model_options(args: argparse.Namespace) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run nodes-import; return the exit status (1 after a failed request)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not 1 <= args.workers <= 64:
         parser.error(f"--workers must be from 1 to 64, got {args.workers}")
     if not args.timeout > 0:
         parser.error(f"--timeout must be a positive number, got {args.timeout}")
+
     models = dict(KNOWN_MODELS)
     try:
         models.update(parse_model_option(text) for text in model_options(args))
@@ -241,25 +241,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         print(format_plan(planned))
         return 0
+
     client = RegistryClient(args.url, os.environ.get(TOKEN_ENV), args.timeout)
+    try:
+        return run_import(client, planned, args.workers)
+    finally:
+        client.close()
+
+
+def run_import(client: RegistryClient, planned: list[PlannedNode], workers: int) -> int:
+    """Check the catalog, create the nodes and print the report; return exit status."""
     started = time.monotonic()
+    result = ImportResult()
     try:
         check_catalog(planned, client.hardware_catalog())
         progress = Progress(len(planned), sys.stderr)
-        result = create_nodes(client, planned, args.workers, progress)
-    except RequestFailed as exc:
-        print(f"nodes-import: error: {exc}", file=sys.stderr)
-        partial = getattr(exc, "result", None)
-        if partial is not None and partial.total:
+        create_nodes(client, planned, workers, progress, result)
+    except (RequestFailed, KeyboardInterrupt) as exc:
+        reason = str(exc) if isinstance(exc, RequestFailed) else "interrupted"
+        print(f"nodes-import: error: {reason}", file=sys.stderr)
+        if result.total:
             print(
-                format_report(partial, time.monotonic() - started)
-                + f"\nthe import stopped early: these {partial.total} of"
+                format_report(result, time.monotonic() - started)
+                + f"\nthe import stopped early: these {result.total} of"
                 f" {len(planned)} nodes were created and stay in the registry",
                 file=sys.stderr,
             )
-        return 1
-    finally:
-        client.close()
+        return 1 if isinstance(exc, RequestFailed) else 130
     print(format_report(result, time.monotonic() - started))
     return 0
 
