@@ -41,6 +41,14 @@ class Gunicorn:
             self.process = subprocess.Popen(
                 command, cwd=REPOSITORY, env=self.env, stdout=log, stderr=log
             )
+        try:
+            self._wait_until_ready(timeout_seconds)
+        except BaseException:
+            # Leave no gunicorn behind, whatever stopped the wait.
+            self.stop()
+            raise
+
+    def _wait_until_ready(self, timeout_seconds: float) -> None:
         deadline = time.monotonic() + timeout_seconds
         while True:
             try:
@@ -49,7 +57,6 @@ class Gunicorn:
             except (requests.ConnectionError, requests.Timeout):
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError(
                     f"gunicorn on port {self.port} did not start:"
                     f" {self.log_path.read_text()[-3000:]}"
