@@ -17,9 +17,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-# Local runs listen on loopback only; a PaaS sets PORT and reaches 0.0.0.0 via HOST.
+# `make run` listens on loopback only; set HOST=0.0.0.0 to serve other machines.
+HOST ?= 127.0.0.1
 run: $(VENV)/.installed
-	HOST=$${HOST:-127.0.0.1} $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	HOST=$(HOST) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 # The tests start their own redis-server on a free loopback port.
 redis-server-installed:

@@ -6,26 +6,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, request, send_from_directory
+from flask import Flask, current_app, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 
 from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
-from filtering.openapi import FILTER_SPEC_SCHEMA
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog, parse_extra_generations
 from nodes.keys import KeySpace
 from nodes.request_body import StrictJsonParser, parse_request_body
 from nodes.serialize import Liveness, json_response
 from nodes.store import NodeStore
+from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
-from nodes.views import hardware_blp
 from operations.admin_views import blp as consistency_blueprint
 from operations.health import blp as health_blueprint
 
@@ -76,6 +80,10 @@ def build_redis_client(settings: Settings) -> redis.Redis:
     # NOTE: a retry re-sends a command whose reply was lost, so with REDIS_RETRIES
     # above 0 a create whose connection broke after Redis ran it makes a second node.
     retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries)
+    tcp_options = {}
+    if not settings.redis_url.startswith("unix://"):
+        # TCP keepalive notices a peer that vanished; a Unix socket has no such option.
+        tcp_options["socket_keepalive"] = True
     pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.redis_max_connections,
@@ -83,13 +91,13 @@ def build_redis_client(settings: Settings) -> redis.Redis:
         timeout=settings.redis_socket_timeout_seconds,
         socket_timeout=settings.redis_socket_timeout_seconds,
         socket_connect_timeout=settings.redis_connect_timeout_seconds,
-        socket_keepalive=True,
         health_check_interval=settings.redis_health_check_interval_seconds,
         retry=retry,
         # RESP2, as in redis-py before 8.0 and in fakeredis, whatever the version.
         protocol=2,
         client_name="node-registry",
         decode_responses=True,
+        **tcp_options,
     )
     log.info(
         "using Redis at %s (pool of %d, socket timeout %.2fs, %d retries)",
@@ -106,17 +114,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
-        payload = {"code": error.code, "status": error.name}
         data = getattr(error, "data", None) or {}
-        errors = data.get("errors") or data.get("messages")
+        errors = data.get("errors") or data.get("messages") or {}
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
-        if error.code == 404 and request.url_rule is None:
-            message = message or _unknown_path_message(request.path)
-        payload["message"] = message or error.description
-        if errors:
-            payload["errors"] = errors
+        payload = {
+            "code": error.code,
+            "status": error.name,
+            "message": message or describe_http_error(error),
+            "errors": errors,
+        }
         headers = {
             name: value
             for name, value in error.get_headers()
@@ -139,20 +147,33 @@ def register_error_handlers(app: Flask) -> None:
             log.warning("Redis cannot take the command now: %s %s", code, text)
             return _unavailable(f"the node store cannot take writes now ({code})")
         log.error("Redis rejected a command: %s", text)
-        return json_response(
-            {
-                "code": 500,
-                "status": "Internal Server Error",
-                "message": "the node store rejected a command",
-            },
-            500,
-        )
+        return _server_error("the node store rejected a command")
 
     @app.errorhandler(StoreCorruptError)
     def handle_corrupt_store(error: StoreCorruptError):
-        return json_response(
-            {"code": 500, "status": "Internal Server Error", "message": str(error)}, 500
+        return _server_error(str(error))
+
+
+def describe_http_error(error: HTTPException) -> str:
+    """Return a message for an HTTP error raised without one of ours: route errors."""
+    if isinstance(error, NotFound):
+        message = f"no route matches {request.method} {request.path}"
+        if request.path.startswith("/v1/nodes/"):
+            message += f"; a node pk is an integer from 1 to {MAX_PK}"
+        return message + "; /openapi.json lists the routes"
+    if isinstance(error, MethodNotAllowed):
+        allowed = ", ".join(sorted(error.valid_methods or ()))
+        return (
+            f"method {request.method} is not allowed on {request.path}; use one of"
+            f" {allowed}"
         )
+    if isinstance(error, RequestEntityTooLarge):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return (
+            f"the body is larger than {limit} bytes, the limit set by"
+            " REGISTRY_MAX_BODY_BYTES; send a smaller body"
+        )
+    return error.description or error.name
 
 
 # Redis error codes that pass once the server has recovered or failed over.
@@ -198,26 +219,28 @@ def summarize_errors(errors: dict) -> str:
     return "invalid request: " + " | ".join(parts) if parts else "invalid request"
 
 
-def _unknown_path_message(path: str) -> str:
-    if path.startswith("/v1/nodes/"):
-        raw = path.removeprefix("/v1/nodes/")
-        return (
-            f"no route for {path}: {raw!r} is not a node pk; a pk is a positive"
-            " integer from 1 to 9007199254740991, as in"
-            " /v1/nodes/42"
-        )
-    return f"no route for {path}; GET /openapi.json lists the routes"
-
-
 def _unavailable(message: str):
     return json_response(
         {
             "code": 503,
             "status": "Service Unavailable",
             "message": f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
+            "errors": {},
         },
         503,
         {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _server_error(message: str):
+    return json_response(
+        {
+            "code": 500,
+            "status": "Internal Server Error",
+            "message": message,
+            "errors": {},
+        },
+        500,
     )
 
 
@@ -254,6 +277,8 @@ def create_app(config: Mapping | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        # The page loads its assets from this service and uses no online validator.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
     )
     app.extensions["node_registry"] = Registry(
         settings,
@@ -275,7 +300,6 @@ def create_app(config: Mapping | None = None) -> Flask:
             "extra_plugins": [AccessPlugin()],
         },
     )
-    api.spec.components.schema("FilterSpec", FILTER_SPEC_SCHEMA)
     api.ARGUMENTS_PARSER = StrictJsonParser()
     for blueprint in (
         nodes_blueprint,
@@ -285,6 +309,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     ):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
+    register_components(api)
     register_error_handlers(app)
 
     @app.route("/docs/assets/<path:filename>")

@@ -7,6 +7,7 @@ uses an in-process store, so it runs one worker: several would each have their o
 import logging
 import os
 
+# A PaaS routes traffic to PORT on every interface; `make run` sets HOST=127.0.0.1.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -24,6 +25,9 @@ control_socket_disable = True
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# gunicorn 25.1 and newer open a control socket at one fixed path per user, which
+# several instances on one machine would share. The registry does not use it.
+control_socket_disable = True
 
 if not os.environ.get("REDIS_URL") and workers != 1:
     logging.getLogger("gunicorn.error").warning(

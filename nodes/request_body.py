@@ -68,6 +68,19 @@ def _has_body() -> bool:
     )
 
 
+def _reject_truncated_stream(size: int) -> None:
+    """Raise 413 when a body without Content-Length went past the size limit.
+
+    NOTE: werkzeug 3.1 stops reading such a (chunked) body at MAX_CONTENT_LENGTH and
+    returns the first bytes without an error, so one more byte is read here.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or size < limit:
+        return
+    if request.environ["wsgi.input"].read(1):
+        abort(413)
+
+
 def parse_request_body() -> None:
     """Parse the request body into ``g.json_body`` (missing when there is none)."""
     g.json_body = core.missing
@@ -86,6 +99,7 @@ def parse_request_body() -> None:
         abort(413, description=too_large)
     if not data:
         return
+    _reject_truncated_stream(len(data))
     if not core.is_json(request.mimetype):
         abort(
             415,

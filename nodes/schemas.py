@@ -227,32 +227,61 @@ class NodePatchSchema(BaseSchema):
 
 
 class NodeSchema(Schema):
-    """A node as every response returns it."""
+    """A node as every response returns it; every field is always present."""
 
-    pk = fields.Integer(metadata={"description": "Primary key, never reused."})
-    index = fields.Integer()
-    cpu_mem = fields.Integer(metadata={"description": "Bytes."})
-    driver_version = fields.String()
-    hardware_generation = fields.String()
-    gpu_mem = fields.Integer(metadata={"description": "Bytes."})
-    last_seen = fields.String(
-        metadata={
-            "description": "Time of the last write, RFC 3339 in UTC, in milliseconds.",
-            "example": "2026-12-04T15:54:40.123Z",
-        }
+    pk = fields.Integer(
+        required=True, metadata={"description": "Primary key, never reused."}
     )
-    current_job_id = fields.Integer(allow_none=True)
+    index = fields.Integer(
+        required=True,
+        metadata={"description": "GPU index on its machine; 0 for a CPU-only node."},
+    )
+    cpu_mem = fields.Integer(
+        required=True, metadata={"description": "Main memory of the machine in bytes."}
+    )
+    driver_version = fields.String(required=True)
+    hardware_generation = fields.String(
+        required=True, metadata={"description": "A hardware ID from GET /v1/hardware."}
+    )
+    gpu_mem = fields.Integer(
+        required=True,
+        metadata={"description": "Memory of this GPU in bytes; 0 for a CPU-only node."},
+    )
+    last_seen = fields.String(
+        required=True,
+        metadata={
+            "format": "date-time",
+            "description": "Time of the last write by the server's clock, RFC 3339 in"
+            " UTC with milliseconds.",
+            "example": "2026-12-04T15:54:40.123Z",
+        },
+    )
+    current_job_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The job the node runs, or null when idle."},
+    )
     status = fields.String(
+        required=True,
         metadata={
             "enum": ["alive", "stale", "lost"],
             "description": "Liveness derived from last_seen and the grace periods.",
-        }
+        },
     )
 
 
 class HardwareGenerationSchema(Schema):
-    id = fields.String()
-    vendor = fields.String()
-    description = fields.String()
-    cpu_only = fields.Boolean()
-    compute_capabilities = fields.List(fields.String())
+    """One hardware ID of the catalog (docs/hardware.md)."""
+
+    id = fields.String(required=True)
+    vendor = fields.String(required=True)
+    description = fields.String(required=True)
+    cpu_only = fields.Boolean(
+        required=True,
+        metadata={"description": "True when index and gpu_mem must be 0."},
+    )
+    compute_capabilities = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "NVIDIA CUDA compute capabilities, such as 9.0."},
+    )

@@ -1,13 +1,16 @@
 """HTTP views of the node resource: thin wrappers around NodeStore and filtering."""
 
+from http import HTTPStatus
+
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Api, Blueprint, abort
+from flask_smorest.error_handler import ErrorSchema
 from webargs import core
 
 from filtering.errors import SpecError
 from filtering.execute import NEXT_CURSOR_HEADER, execute
-from filtering.openapi import NEXT_CURSOR_HEADER_SCHEMA
+from filtering.openapi import FILTER_SPEC_SCHEMA, NEXT_CURSOR_HEADER_SCHEMA
 from filtering.spec import parse_spec
 from nodes.errors import CpuOnlyRuleError
 from nodes.schemas import (
@@ -27,7 +30,37 @@ blp = Blueprint(
     description="Worker nodes: one per GPU of a machine, one per CPU-only machine.",
 )
 
-PK_RULE = "<int(min=1, max=9007199254740991):pk>"
+MAX_PK = 2**53 - 1
+PK_RULE = f"<int(min=1, max={MAX_PK}):pk>"
+
+
+def register_components(api: Api) -> None:
+    """Add the OpenAPI components that the views refer to by name."""
+    api.spec.components.schema("FilterSpec", FILTER_SPEC_SCHEMA)
+
+
+def documents_errors(*codes: int):
+    """Document the error responses of a view, besides its 422 for invalid input."""
+
+    def decorator(view):
+        for code in codes:
+            if code == 503:
+                view = blp.alt_response(
+                    503,
+                    schema=ErrorSchema,
+                    description="Redis is unreachable; retry after Retry-After",
+                    headers={
+                        "Retry-After": {
+                            "description": "Seconds to wait before a retry",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                )(view)
+            else:
+                view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+
+    return decorator
 
 
 def registry():
@@ -60,6 +93,8 @@ class NodeList(MethodView):
         NodeSchema(many=True),
         headers={NEXT_CURSOR_HEADER: NEXT_CURSOR_HEADER_SCHEMA},
     )
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @documents_errors(400, 413, 415, 503)
     def post(self):
         """List nodes that match a filter specification (docs/filtering.md)
 
@@ -86,6 +121,7 @@ class NodeList(MethodView):
 class NodeCreate(MethodView):
     @blp.arguments(NodeCreateSchema)
     @blp.response(201, NodeSchema)
+    @documents_errors(400, 413, 415, 503)
     def post(self, fields):
         """Register a node; current_job_id starts as null"""
         return node_response(registry().store.create(fields), 201)
@@ -94,6 +130,7 @@ class NodeCreate(MethodView):
 @blp.route(f"/nodes/{PK_RULE}")
 class NodeItem(MethodView):
     @blp.response(200, NodeSchema)
+    @documents_errors(404, 503)
     def get(self, pk):
         """Get one node"""
         node = registry().store.get(pk)
@@ -103,6 +140,7 @@ class NodeItem(MethodView):
 
     @blp.arguments(NodeReplaceSchema)
     @blp.response(200, NodeSchema)
+    @documents_errors(400, 404, 413, 415, 503)
     def put(self, fields, pk):
         """Replace the five client fields; current_job_id stays as it was"""
         node = registry().store.replace(pk, fields)
@@ -110,8 +148,9 @@ class NodeItem(MethodView):
             not_found(pk)
         return node_response(node)
 
-    @blp.arguments(NodePatchSchema)
+    @blp.arguments(NodePatchSchema, required=False)
     @blp.response(200, NodeSchema)
+    @documents_errors(400, 404, 413, 415, 503)
     def patch(self, fields, pk):
         """Change some fields; an empty body {} is a heartbeat"""
         current_job_id = fields.pop("current_job_id", UNCHANGED)
@@ -128,6 +167,7 @@ class NodeItem(MethodView):
         return node_response(node)
 
     @blp.response(204)
+    @documents_errors(404, 503)
     def delete(self, pk):
         """Delete a node; its pk is never handed out again"""
         if not registry().store.delete(pk):

@@ -1,6 +1,6 @@
 """Load the Alibaba GPU trace's machines as nodes, for tests that need a real fleet.
 
-The data folder comes from ALIBABA_GPU_DATA_DIR, or ../shared/data/alibaba-gpu-v2023
+The data folder comes from ALIBABA_TRACE_DIR, or ../shared/data/alibaba-gpu-v2023
 relative to the repository root. The trace does not disclose the models G2 and G3
 nor any driver version, so the caller passes them in as test inputs.
 """
@@ -50,10 +50,10 @@ class UndisclosedModels:
 
 def data_dir() -> Path:
     default = REPOSITORY_ROOT.parent / "shared" / "data" / "alibaba-gpu-v2023"
-    path = Path(os.environ.get("ALIBABA_GPU_DATA_DIR") or default)
+    path = Path(os.environ.get("ALIBABA_TRACE_DIR") or default)
     if not (path / CSV_NAME).exists():
         pytest.fail(
-            f"{path / CSV_NAME} is missing: set ALIBABA_GPU_DATA_DIR to the folder"
+            f"{path / CSV_NAME} is missing: set ALIBABA_TRACE_DIR to the folder"
             f" that holds {CSV_NAME} from the Alibaba cluster-trace-gpu-v2023",
             pytrace=False,
         )

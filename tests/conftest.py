@@ -5,12 +5,19 @@ end; tests flush only that server. When redis-server cannot start, the tests tha
 need it fail rather than skip.
 """
 
+import os
+from pathlib import Path
+
 import fakeredis
 import pytest
 import redis
 
 from app import create_app
 from tests.redis_server import RedisServer
+
+DEFAULT_TRACE_DIR = (
+    Path(__file__).resolve().parent.parent.parent / "shared/data/alibaba-gpu-v2023"
+)
 
 
 class FakeClock:
@@ -75,3 +82,19 @@ def api(app):
 @pytest.fixture
 def store(app):
     return app.extensions["node_registry"].store
+
+
+@pytest.fixture(scope="session")
+def trace_dir() -> Path:
+    """The Alibaba GPU cluster trace: ALIBABA_TRACE_DIR, else ../shared/data/...
+
+    The tests that need it fail, not skip, when it is missing.
+    """
+    path = Path(os.environ.get("ALIBABA_TRACE_DIR") or DEFAULT_TRACE_DIR)
+    if not (path / "openb_node_list_all_node.csv").is_file():
+        pytest.fail(
+            f"the trace's openb_node_list_all_node.csv is not in {path}; set"
+            " ALIBABA_TRACE_DIR to the folder that has it",
+            pytrace=False,
+        )
+    return path
