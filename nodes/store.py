@@ -172,12 +172,24 @@ class NodeStore:
 
     def heartbeat(self, pk: int, current_job_id: object = UNCHANGED) -> bool:
         """Refresh last_seen (and current_job_id if given); False if pk is unknown."""
+        return self._heartbeat(pk, current_job_id, "") == 1
+
+    def heartbeat_returning_node(
+        self, pk: int, current_job_id: object = UNCHANGED
+    ) -> dict | None:
+        """Write a heartbeat like heartbeat() and return the node, None if unknown.
+
+        PATCH with no client field uses this: the same small write, one round trip.
+        """
+        values = self._heartbeat(pk, current_job_id, "fields")
+        return None if values is None else decode_node(pk, values)
+
+    def _heartbeat(self, pk: int, current_job_id: object, reply: str):
         keys = self.keys
-        found = self._scripts["heartbeat"](
+        return self._scripts["heartbeat"](
             keys=[keys.node(pk), keys.last_seen_index, keys.job_index],
-            args=[pk, self.now_ms(), _job_argument(current_job_id)],
+            args=[pk, self.now_ms(), _job_argument(current_job_id), reply],
         )
-        return found == 1
 
     def delete(self, pk: int) -> bool:
         """Delete node pk and its index entries; False if it does not exist."""
