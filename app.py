@@ -14,6 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
 from config import Settings
+from nodes.admin_views import admin_blp
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog, parse_extra_generations
 from nodes.keys import KeySpace
@@ -213,7 +214,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     api.ARGUMENTS_PARSER = StrictJsonParser()
-    for blueprint in (nodes_blueprint, hardware_blp):
+    for blueprint in (nodes_blueprint, hardware_blp, admin_blp):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
     register_error_handlers(app)

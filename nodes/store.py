@@ -202,6 +202,33 @@ class NodeStore:
             log.info("deleted node %s", pk)
         return found == 1
 
+    def delete_unseen(self, pks: list[int], before_ms: int) -> int:
+        """Delete the given nodes whose last_seen is below before_ms; return how many.
+
+        One pipelined round trip; a node that sent a heartbeat since the caller
+        chose it, or that no longer exists, is left alone.
+        """
+        keys = self.keys
+        pipe = self.client.pipeline(transaction=False)
+        for pk in pks:
+            self._scripts["delete"](
+                keys=[keys.node(pk), *keys.index_keys()],
+                args=[keys.generation_stem, pk, before_ms],
+                client=pipe,
+            )
+        return sum(1 for found in pipe.execute() if found == 1)
+
+    def pks_seen_before(self, before_ms: int, limit: int) -> list[int]:
+        """Return up to limit pks whose last_seen is below before_ms, oldest first."""
+        members = self.client.zrangebyscore(
+            self.keys.last_seen_index, "-inf", f"({before_ms}", start=0, num=limit
+        )
+        return [int(member) for member in members]
+
+    def count_seen_before(self, before_ms: int) -> int:
+        """Return how many nodes have a last_seen below before_ms."""
+        return self.client.zcount(self.keys.last_seen_index, "-inf", f"({before_ms}")
+
     # Reads
 
     def get(self, pk: int) -> dict | None:

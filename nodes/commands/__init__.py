@@ -1,0 +1,1 @@
+"""Console scripts of the node registry (see [project.scripts] in pyproject.toml)."""
