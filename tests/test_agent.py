@@ -338,7 +338,7 @@ def test_token_sent_as_bearer(service, gpus, tmp_path, monkeypatch, caplog):
         seen.append(request.headers.get("Authorization"))
 
     gpus(None)
-    monkeypatch.setenv("NODES_AGENT_TOKEN", "env-token-123")
+    monkeypatch.setenv("NODES_TOKEN", "env-token-123")
     agent = Agent(
         RegistryClient(service.url, read_token(None)),
         detect_nodes(HardwareCatalog()),

@@ -15,7 +15,7 @@ from nodes.hardware import HardwareCatalog
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "NODES_AGENT_TOKEN"
+TOKEN_ENV = "NODES_TOKEN"
 DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_STATE = "nodes-agent-state.json"
 
