@@ -9,7 +9,7 @@ import pytest
 from nodes.replay.http import ReplayClient
 from nodes.replay.loader import load_nodes, node_bodies
 from nodes.replay.models import GIB, KNOWN_MODELS, ModelSpec, free_nodes_filter
-from nodes.replay.runner import Replay, ReplaySettings
+from nodes.replay.runner import Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report, percentile
 from nodes.replay.trace import END, START, Job, TraceError, build_events, read_jobs
 from tests.test_agent import LiveService
@@ -223,7 +223,7 @@ def run_replay(registry, jobs, duration=1.0, interval=0.05):
         speedup=100.0, duration_seconds=duration, heartbeat_interval_seconds=interval
     )
     replay = Replay(registry, build_events(jobs), MODELS, settings)
-    outcome = replay.run(replay.fleet_pks())
+    outcome = replay.run(list_fleet_pks(registry))
     return replay, outcome
 
 
@@ -295,7 +295,7 @@ def test_load_and_beat_live_service(real_redis, trace_dir, tmp_path):
         assert load_nodes(client, bodies) == len(bodies)
         settings = ReplaySettings(10.0, 1.5, 1.0, heartbeat_threads=2)
         replay = Replay(client, [], MODELS, settings)
-        pks = replay.fleet_pks()
+        pks = list_fleet_pks(client)
         replay.run(pks)
     finally:
         service.stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 from nodes.replay.http import ReplayClient
 from nodes.replay.loader import load_nodes, node_bodies
 from nodes.replay.models import KNOWN_MODELS, parse_model_option
-from nodes.replay.runner import Replay, ReplaySettings
+from nodes.replay.runner import Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report
 from nodes.replay.trace import TraceError, build_events, read_jobs
 
@@ -166,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nodes-replay: {exc}", file=sys.stderr)
         return 2
     events = build_events(jobs, args.start_at)
+    # Loading and listing the fleet run before the replay, so the report leaves
+    # their requests out.
+    setup = ReplayClient(args.url, Stats(), token, args.timeout)
     if bodies:
-        setup = ReplayClient(args.url, Stats(), token, args.timeout)
         created = load_nodes(setup, bodies)
         log.info("created %d of %d nodes", created, len(bodies))
         if created != len(bodies):
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     try:
-        pks = replay.fleet_pks()
+        pks = list_fleet_pks(setup)
     except RuntimeError as exc:
         print(f"nodes-replay: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,16 @@ from nodes.replay.trace import START, Event
 log = logging.getLogger(__name__)
 
 
+def list_fleet_pks(client: ReplayClient) -> list[int]:
+    """Return every node's pk, listed through the API in one request."""
+    response = client.call("list-fleet", "POST", "/v1/nodes/list", {}, 200)
+    if response is None:
+        raise RuntimeError(
+            "listing the fleet failed: " + "; ".join(client.stats.error_samples)
+        )
+    return [node["pk"] for node in response.json()]
+
+
 @dataclass(frozen=True)
 class ReplaySettings:
     speedup: float
@@ -53,15 +63,6 @@ class Replay:
         self.settings = settings
         self.stop = stop or threading.Event()
         self.outcome = Outcome()
-
-    def fleet_pks(self) -> list[int]:
-        """Return every node's pk, listed through the API in one request."""
-        response = self.client.call("list-fleet", "POST", "/v1/nodes/list", {}, 200)
-        if response is None:
-            raise RuntimeError(
-                "listing the fleet failed; " + "; ".join(self.stats.error_samples)
-            )
-        return [node["pk"] for node in response.json()]
 
     # Heartbeats
 
