@@ -1,14 +1,13 @@
 """Machine detection: one node per NVIDIA GPU through NVML, or one CPU-only node.
 
-NVML is reached through the ``pynvml`` module of nvidia-ml-py, always through its
-module attributes, so tests can replace those functions with fake devices.
+NVML is reached through the ``pynvml`` module of nvidia-ml-py (the package's ``agent``
+extra), always through its module attributes, so tests can replace those functions
+with fake devices.
 """
 
 import logging
 import os
 import platform
-
-import pynvml
 
 from nodes.hardware import HardwareCatalog
 
@@ -46,7 +45,7 @@ def _generation(
 
 
 def _gpu_nodes(
-    catalog: HardwareCatalog, cpu_mem: int, generation_override: str | None
+    pynvml, catalog: HardwareCatalog, cpu_mem: int, generation_override: str | None
 ) -> list[dict]:
     driver_version = _text(pynvml.nvmlSystemGetDriverVersion())
     nodes = []
@@ -96,6 +95,13 @@ def detect_nodes(
 
     Raises DetectionError when a GPU's generation is unknown to the catalog.
     """
+    try:
+        import pynvml
+    except ImportError:
+        raise DetectionError(
+            "nvidia-ml-py is not installed, so GPUs cannot be detected; install it"
+            " with pip install 'node-registry[agent]'"
+        ) from None
     cpu_mem = cpu_mem_bytes()
     try:
         pynvml.nvmlInit()
@@ -103,7 +109,7 @@ def detect_nodes(
         log.info("NVML unavailable (%s): registering one CPU-only node", exc)
         return [cpu_only_node(cpu_mem)]
     try:
-        nodes = _gpu_nodes(catalog, cpu_mem, generation_override)
+        nodes = _gpu_nodes(pynvml, catalog, cpu_mem, generation_override)
     finally:
         pynvml.nvmlShutdown()
     if not nodes:
