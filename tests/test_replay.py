@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nodes.replay import cli as replay_cli
 from nodes.replay.http import ReplayClient
 from nodes.replay.loader import load_nodes, node_bodies
 from nodes.replay.models import GIB, KNOWN_MODELS, ModelSpec, free_nodes_filter
@@ -160,7 +161,7 @@ class FakeResponse:
 
 
 class FakeRegistry(ReplayClient):
-    """An in-memory registry that answers the replay's requests without HTTP.
+    """An in-memory registry that serves the replay's requests without HTTP.
 
     It evaluates the filter shapes that free_nodes_filter builds, so the replay's
     scheduling can be checked without a filter engine.
@@ -302,3 +303,46 @@ def test_load_and_beat_live_service(real_redis, trace_dir, tmp_path):
     assert len(pks) == len(bodies)
     assert stats.error_count == 0
     assert len(stats.latencies_ms["heartbeat"]) >= len(pks)
+
+
+def test_command_loads_beats_and_reports(real_redis, tmp_path, capsys):
+    service = LiveService(real_redis)
+    try:
+        machines = tmp_path / "machines.csv"
+        machines.write_text(
+            "sn,cpu_milli,memory_mib,gpu,model\n"
+            "m-1,32000,262144,0,\nm-2,96000,786432,2,V100M32\nm-3,64000,393216,1,G2\n"
+        )
+        pods = write_trace(tmp_path / "pods.csv", ["p-0001,1,,,"])
+        argv = [str(pods), "--url", service.url, "--load-nodes", str(machines)]
+        argv += ["--driver-version", "535.104.05", "--model", "G2=ampere:32"]
+        argv += ["--duration", "0.5", "--heartbeat-interval", "0.2"]
+        assert replay_cli.main(argv) == 0
+    finally:
+        service.stop()
+    report = capsys.readouterr().out
+    assert "nodes: 4, scheduled jobs: 0, events: 0" in report
+    assert "errors: 0" in report
+    generations = sorted(node["hardware_generation"] for node in service.nodes())
+    assert generations == ["ampere", "cpu", "volta", "volta"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--load-nodes", "x.csv"], "--load-nodes requires --driver-version"),
+        (["--heartbeat-threads", "0"], "--heartbeat-threads must be from 1 to 64"),
+        (["--speedup", "0"], "must be a positive number"),
+    ],
+)
+def test_command_bad_options(tmp_path, capsys, extra, message):
+    pods = write_trace(tmp_path / "pods.csv", [])
+    with pytest.raises(SystemExit):
+        replay_cli.main([str(pods), *extra])
+    assert message in capsys.readouterr().err
+
+
+def test_command_undescribed_model(tmp_path, capsys):
+    pods = write_trace(tmp_path / "pods.csv", ["p-0001,1,G3,0,10"])
+    assert replay_cli.main([str(pods)]) == 2
+    assert "G3" in capsys.readouterr().err

@@ -4,12 +4,13 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from nodes.replay.http import ReplayClient
 from nodes.replay.loader import load_nodes, node_bodies
 from nodes.replay.models import KNOWN_MODELS, parse_model_option
-from nodes.replay.runner import Replay, ReplaySettings, list_fleet_pks
+from nodes.replay.runner import Outcome, Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report
 from nodes.replay.trace import TraceError, build_events, read_jobs
 
@@ -26,7 +27,7 @@ def positive(text: str) -> float:
     return value
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nodes-replay",
         description="Replay the jobs of an Alibaba GPU trace pod list"
@@ -53,6 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1000.0,
         help="trace seconds replayed per wall-clock second (default %(default)s)",
     )
+    add_pace_options(parser)
+    add_fleet_options(parser)
+    return parser
+
+
+def add_pace_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-at",
         type=int,
@@ -88,6 +95,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="HTTP request timeout (default %(default)s)",
     )
+
+
+def add_fleet_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--load-nodes",
         type=Path,
@@ -110,6 +120,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help=f"file holding the bearer token (default: ${TOKEN_ENV})",
     )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.load_nodes and not args.driver_version:
         parser.error("--load-nodes requires --driver-version, such as 535.104.05")
@@ -132,14 +146,59 @@ def check_models(jobs, models) -> None:
         )
 
 
-def header(args, node_count: int, job_count: int, event_count: int) -> list[str]:
+@dataclass
+class Inputs:
+    models: dict
+    jobs: list
+    token: str | None
+    bodies: list[dict]
+
+
+def read_inputs(args: argparse.Namespace) -> Inputs:
+    """Read and check every input file; raises OSError or ValueError with a message."""
+    models = dict(KNOWN_MODELS)
+    models.update(parse_model_option(text) for text in args.model)
+    jobs = read_jobs(args.pod_list)
+    check_models(jobs, models)
+    token = (
+        args.token_file.read_text().strip()
+        if args.token_file
+        else os.environ.get(TOKEN_ENV)
+    )
+    bodies = (
+        node_bodies(args.load_nodes, models, args.driver_version)
+        if args.load_nodes
+        else []
+    )
+    return Inputs(models, jobs, token, bodies)
+
+
+def report_header(args, pks, inputs: Inputs, events, outcome: Outcome) -> list[str]:
+    span = events[-1].seconds - events[0].seconds if events else 0
     return [
         f"replay of {args.pod_list.name} against {args.url}",
-        f"nodes: {node_count}, scheduled jobs: {job_count}, events: {event_count}",
+        f"nodes: {len(pks)}, scheduled jobs: {len(inputs.jobs)}, events: {len(events)}",
         f"speedup {args.speedup:g}x from trace second {args.start_at},"
         f" duration limit {args.duration:g} s, heartbeat every"
         f" {args.heartbeat_interval:g} s per node",
+        f"trace seconds covered: {outcome.trace_seconds_covered:.0f} of {span}",
+        f"scheduler max lag behind the trace: {outcome.max_lag_seconds:.2f} s",
+        "heartbeats skipped for being a whole interval late:"
+        f" {outcome.heartbeats_skipped}",
+        f"jobs running at the end: {len(outcome.running)}",
     ]
+
+
+def prepare_fleet(setup: ReplayClient, bodies: list[dict]) -> list[int]:
+    """Create the nodes when asked, then return every pk; raises RuntimeError."""
+    if bodies:
+        created = load_nodes(setup, bodies)
+        log.info("created %d of %d nodes", created, len(bodies))
+        if created != len(bodies):
+            raise RuntimeError(
+                "loading the nodes failed: " + "; ".join(setup.stats.error_samples)
+            )
+    return list_fleet_pks(setup)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,66 +207,31 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        models = dict(KNOWN_MODELS)
-        models.update(parse_model_option(text) for text in args.model)
-        jobs = read_jobs(args.pod_list)
-        check_models(jobs, models)
-        token = (
-            args.token_file.read_text().strip()
-            if args.token_file
-            else os.environ.get(TOKEN_ENV)
-        )
-        bodies = (
-            node_bodies(args.load_nodes, models, args.driver_version)
-            if args.load_nodes
-            else []
-        )
+        inputs = read_inputs(args)
     except (OSError, ValueError) as exc:
         print(f"nodes-replay: {exc}", file=sys.stderr)
         return 2
-    events = build_events(jobs, args.start_at)
+    events = build_events(inputs.jobs, args.start_at)
     # Loading and listing the fleet run before the replay, so the report leaves
     # their requests out.
-    setup = ReplayClient(args.url, Stats(), token, args.timeout)
-    if bodies:
-        created = load_nodes(setup, bodies)
-        log.info("created %d of %d nodes", created, len(bodies))
-        if created != len(bodies):
-            print(
-                "nodes-replay: loading the nodes failed: "
-                + "; ".join(setup.stats.error_samples),
-                file=sys.stderr,
-            )
-            return 1
-    stats = Stats()
-    client = ReplayClient(args.url, stats, token, args.timeout)
-    replay = Replay(
-        client,
-        events,
-        models,
-        ReplaySettings(
-            args.speedup, args.duration, args.heartbeat_interval, args.heartbeat_threads
-        ),
-    )
+    setup = ReplayClient(args.url, Stats(), inputs.token, args.timeout)
     try:
-        pks = list_fleet_pks(setup)
+        pks = prepare_fleet(setup, inputs.bodies)
     except RuntimeError as exc:
         print(f"nodes-replay: {exc}", file=sys.stderr)
         return 1
+    stats = Stats()
+    settings = ReplaySettings(
+        args.speedup, args.duration, args.heartbeat_interval, args.heartbeat_threads
+    )
+    client = ReplayClient(args.url, stats, inputs.token, args.timeout)
+    replay = Replay(client, events, inputs.models, settings)
     log.info("replaying %d events over %d nodes", len(events), len(pks))
     outcome = replay.run(pks)
-    lines = header(args, len(pks), len(jobs), len(events))
-    lines += [
-        f"trace seconds covered: {outcome.trace_seconds_covered:.0f}"
-        f" of {events[-1].seconds - events[0].seconds if events else 0}",
-        f"scheduler max lag behind the trace: {outcome.max_lag_seconds:.2f} s",
-        f"heartbeats skipped for being a whole interval late:"
-        f" {outcome.heartbeats_skipped}",
-        f"jobs running at the end: {len(outcome.running)}",
-    ]
-    print(format_report(stats, outcome.wall_seconds, lines))
+    header = report_header(args, pks, inputs, events, outcome)
+    print(format_report(stats, outcome.wall_seconds, header))
     if not args.keep_jobs:
-        cleanup = ReplayClient(args.url, Stats(), token, args.timeout)
+        cleanup = ReplayClient(args.url, Stats(), inputs.token, args.timeout)
         released = replay.release_running(cleanup)
         log.info("released the jobs of %d nodes", released)
     return 0 if stats.error_count == 0 else 1

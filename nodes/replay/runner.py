@@ -38,7 +38,7 @@ class ReplaySettings:
 
 @dataclass
 class Outcome:
-    """What the replay did besides sending requests."""
+    """The replay's results other than request statistics."""
 
     wall_seconds: float = 0.0
     trace_seconds_covered: float = 0.0
