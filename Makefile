@@ -17,8 +17,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# Local runs listen on loopback only; a PaaS sets PORT and reaches 0.0.0.0 via HOST.
 run: $(VENV)/.installed
-	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	HOST=$${HOST:-127.0.0.1} $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 # The tests start their own redis-server on a free loopback port.
 redis-server-installed:

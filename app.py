@@ -6,13 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
+from access import guard
+from access.openapi import AccessPlugin
+from access.tokens import TokenTable
 from config import Settings
 from nodes.admin_views import admin_blp
 from nodes.errors import StoreCorruptError
@@ -23,6 +26,8 @@ from nodes.serialize import Liveness, json_response
 from nodes.store import NodeStore
 from nodes.views import blp as nodes_blueprint
 from nodes.views import hardware_blp
+from operations.admin_views import blp as consistency_blueprint
+from operations.health import blp as health_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +70,24 @@ def build_redis_client(settings: Settings) -> redis.Redis:
             " other processes; set REDIS_URL for anything but a trial run."
         )
         return fakeredis.FakeRedis(decode_responses=True)
-    if settings.redis_retries:
-        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries)
-    else:
-        retry = Retry(ExponentialBackoff(), 0)
+    # Every connection setting is passed explicitly, because redis-py's defaults
+    # changed between releases (8.x: 5 s timeouts, 10 retries, RESP3).
+    # NOTE: a retry re-sends a command whose reply was lost, so with REDIS_RETRIES
+    # above 0 a create whose connection broke after Redis ran it makes a second node.
+    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries)
     pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.redis_max_connections,
+        # Seconds a request waits for a free connection of the pool.
         timeout=settings.redis_socket_timeout_seconds,
         socket_timeout=settings.redis_socket_timeout_seconds,
         socket_connect_timeout=settings.redis_connect_timeout_seconds,
+        socket_keepalive=True,
         health_check_interval=settings.redis_health_check_interval_seconds,
         retry=retry,
+        # RESP2, as in redis-py before 8.0 and in fakeredis, whatever the version.
+        protocol=2,
+        client_name="node-registry",
         decode_responses=True,
     )
     log.info(
@@ -100,6 +111,8 @@ def register_error_handlers(app: Flask) -> None:
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
+        if error.code == 404 and request.url_rule is None:
+            message = message or _unknown_path_message(request.path)
         payload["message"] = message or error.description
         if errors:
             payload["errors"] = errors
@@ -120,11 +133,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(redis.ResponseError)
     def handle_redis_response_error(error: redis.ResponseError):
         text = str(error)
-        if text.startswith(("READONLY", "LOADING", "OOM", "MASTERDOWN", "BUSY")):
-            log.warning("Redis cannot take the command now: %s", text)
-            return _unavailable(
-                f"the node store cannot take writes now ({text.split()[0]})"
-            )
+        code = _transient_error_code(error)
+        if code is not None:
+            log.warning("Redis cannot take the command now: %s %s", code, text)
+            return _unavailable(f"the node store cannot take writes now ({code})")
         log.error("Redis rejected a command: %s", text)
         return json_response(
             {
@@ -142,6 +154,33 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
+# Redis error codes that pass once the server has recovered or failed over.
+TRANSIENT_ERROR_CODES = frozenset(
+    {"READONLY", "LOADING", "OOM", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN"}
+)
+TRANSIENT_ERROR_CLASSES = {
+    redis.exceptions.ReadOnlyError: "READONLY",
+    redis.exceptions.OutOfMemoryError: "OOM",
+    redis.exceptions.TryAgainError: "TRYAGAIN",
+}
+
+
+def _transient_error_code(error: redis.ResponseError) -> str | None:
+    """Return the code of an error that passes once Redis recovers, else None.
+
+    redis-py removes the code from the message of the errors it maps to a class
+    (READONLY becomes ReadOnlyError, OOM becomes OutOfMemoryError), so the class is
+    checked first and the message's first word after it.
+    """
+    for error_class, code in TRANSIENT_ERROR_CLASSES.items():
+        if isinstance(error, error_class):
+            return code
+    words = str(error).split(maxsplit=1)
+    if words and words[0] in TRANSIENT_ERROR_CODES:
+        return words[0]
+    return None
+
+
 def summarize_errors(errors: dict) -> str:
     """Join validation errors into one line: 'invalid request: index: ...'."""
     parts = []
@@ -156,6 +195,17 @@ def summarize_errors(errors: dict) -> str:
             )
             parts.append(text if field == "_schema" else f"{field}: {text}")
     return "invalid request: " + " | ".join(parts) if parts else "invalid request"
+
+
+def _unknown_path_message(path: str) -> str:
+    if path.startswith("/v1/nodes/"):
+        raw = path.removeprefix("/v1/nodes/")
+        return (
+            f"no route for {path}: {raw!r} is not a node pk; a pk is a positive"
+            " integer from 1 to 9007199254740991, as in"
+            " /v1/nodes/42"
+        )
+    return f"no route for {path}; GET /openapi.json lists the routes"
 
 
 def _unavailable(message: str):
@@ -210,11 +260,28 @@ def create_app(config: Mapping | None = None) -> Flask:
         store,
         Liveness(settings.stale_after_seconds, settings.lost_after_seconds),
     )
+    # The token check runs first, so a request without a valid token gets a 401
+    # before its body is read.
+    guard.init_app(
+        app, TokenTable.from_config(settings.tokens_text, settings.tokens_file_text)
+    )
     app.before_request(parse_request_body)
 
-    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {"description": API_DESCRIPTION},
+            "extra_plugins": [AccessPlugin()],
+        },
+    )
     api.ARGUMENTS_PARSER = StrictJsonParser()
-    for blueprint in (nodes_blueprint, hardware_blp, admin_blp):
+    for blueprint in (
+        nodes_blueprint,
+        hardware_blp,
+        health_blueprint,
+        consistency_blueprint,
+        admin_blp,
+    ):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -5,7 +5,7 @@ mapping of the same names, which tests use instead of the environment.
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_KEY_PREFIX = "noderegistry"
 
@@ -49,6 +49,10 @@ class Settings:
     stale_after_seconds: float
     lost_after_seconds: float
     max_body_bytes: int
+    # Token entries as configured; kept out of repr so that logging the settings
+    # never shows a token. access.tokens parses them.
+    tokens_text: str = field(default="", repr=False)
+    tokens_file_text: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -58,6 +62,11 @@ class Settings:
         if hardware_file:
             with open(hardware_file, encoding="utf-8") as file:
                 hardware_extra = file.read()
+        tokens_file_text = ""
+        tokens_file = env.get("REGISTRY_TOKENS_FILE")
+        if tokens_file:
+            with open(tokens_file, encoding="utf-8") as file:
+                tokens_file_text = file.read()
         settings = cls(
             redis_url=env.get("REDIS_URL") or None,
             key_prefix=env.get("REGISTRY_KEY_PREFIX") or DEFAULT_KEY_PREFIX,
@@ -74,6 +83,8 @@ class Settings:
             stale_after_seconds=_float(env, "REGISTRY_STALE_AFTER_SECONDS", 40.0, 1.0),
             lost_after_seconds=_float(env, "REGISTRY_LOST_AFTER_SECONDS", 300.0, 1.0),
             max_body_bytes=_int(env, "REGISTRY_MAX_BODY_BYTES", 65536, 1024),
+            tokens_text=env.get("REGISTRY_TOKENS", ""),
+            tokens_file_text=tokens_file_text,
         )
         if settings.lost_after_seconds <= settings.stale_after_seconds:
             raise ValueError(

@@ -18,6 +18,9 @@ graceful_timeout = 20
 keepalive = 5
 # The app, and so its Redis client, is built in each worker after the fork.
 preload_app = False
+# gunicorn 25.1+ opens a control socket at one fixed path per user; several servers
+# on one host (tests, benchmarks) would fight over it, and the service needs none.
+control_socket_disable = True
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -8,9 +8,10 @@ reads the parsed body through ``StrictJsonParser``.
 
 import json
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestEntityTooLarge
 
 # A JSON number with more digits cannot be a valid value of any field, and Python's
 # int() would spend quadratic time on a long one.
@@ -72,7 +73,17 @@ def parse_request_body() -> None:
     g.json_body = core.missing
     if request.method not in BODY_METHODS or not _has_body():
         return
-    data = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    too_large = (
+        f"the body is larger than {limit} bytes, the limit of this service; send"
+        " a smaller body (the operator sets the limit with REGISTRY_MAX_BODY_BYTES)"
+    )
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, description=too_large)
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        abort(413, description=too_large)
     if not data:
         return
     if not core.is_json(request.mimetype):

@@ -1,0 +1,1 @@
+"""Access control: bearer tokens with a role, checked before every view runs."""

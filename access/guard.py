@@ -1,0 +1,109 @@
+"""The before-request check of the bearer token, and the 401 and 403 responses."""
+
+import logging
+
+from flask import Flask, g, request
+
+from access.policy import PUBLIC, required_role
+from access.tokens import Role, TokenTable
+from nodes.serialize import json_response
+
+log = logging.getLogger(__name__)
+
+REALM = "node-registry"
+
+
+def _challenge(error: str | None = None, description: str | None = None) -> str:
+    """Build a WWW-Authenticate value (RFC 6750 section 3) with no token in it."""
+    value = f'Bearer realm="{REALM}"'
+    if error:
+        value += f', error="{error}"'
+    if description:
+        value += f', error_description="{description}"'
+    return value
+
+
+def _unauthorized(message: str, error: str | None):
+    return json_response(
+        {"code": 401, "status": "Unauthorized", "message": message},
+        401,
+        {"WWW-Authenticate": _challenge(error)},
+    )
+
+
+def _forbidden(role: Role, needed: Role):
+    allowed = " or ".join(r.label for r in Role if r >= needed)
+    message = (
+        f"this token has role {role.label}, and {request.method} {request.path}"
+        f" needs role {allowed}; ask the operator for a token with that role"
+    )
+    return json_response(
+        {"code": 403, "status": "Forbidden", "message": message},
+        403,
+        {"WWW-Authenticate": _challenge("insufficient_scope")},
+    )
+
+
+def _presented_token() -> tuple[str | None, str | None]:
+    """Return (token, None), or (None, reason) when the header has no bearer token."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None, None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None, "the Authorization header must use the Bearer scheme"
+    token = token.strip()
+    if not token:
+        return None, "the Authorization header has no token after Bearer"
+    return token, None
+
+
+def check_request(table: TokenTable):
+    """Answer 401 or 403 when the request's token may not use its route, else None.
+
+    Requests that match no route go on to Flask's 404 or 405 unchecked: they reach
+    no view, and the answer tells nothing that the OpenAPI document does not.
+    """
+    g.role = None
+    if not table.enabled or request.url_rule is None:
+        return None
+    needed = required_role(request.url_rule.endpoint, request.method)
+    if needed is PUBLIC:
+        return None
+    token, reason = _presented_token()
+    if token is None:
+        if reason is None:
+            return _unauthorized(
+                "missing bearer token; send the header Authorization: Bearer TOKEN",
+                None,
+            )
+        return _unauthorized(reason, "invalid_request")
+    role = table.lookup(token)
+    if role is None:
+        log.info("rejected an unknown token for %s %s", request.method, request.path)
+        return _unauthorized(
+            "the bearer token is not valid; check it with the operator who issued it",
+            "invalid_token",
+        )
+    g.role = role
+    if role < needed:
+        return _forbidden(role, needed)
+    return None
+
+
+def init_app(app: Flask, table: TokenTable) -> None:
+    """Install the token check and log whether access control is on."""
+    if table.enabled:
+        counts = ", ".join(f"{n} {label}" for label, n in table.role_counts().items())
+        log.info("access control on: bearer tokens required (%s)", counts)
+    else:
+        log.warning(
+            "access control off: no bearer tokens are configured, so anyone who can"
+            " reach this service may read, change and delete nodes; set"
+            " REGISTRY_TOKENS or REGISTRY_TOKENS_FILE before exposing it"
+        )
+    app.extensions["token_table"] = table
+
+    @app.before_request
+    def require_token():
+        return check_request(table)

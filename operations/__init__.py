@@ -1,0 +1,1 @@
+"""Operator tooling: health probes, the consistency check command and endpoint."""

@@ -1,0 +1,58 @@
+"""Health endpoints for a PaaS or an orchestrator, reachable without a token.
+
+Liveness returns 200 while the process serves requests and touches nothing else.
+Readiness returns 200 when Redis answers PING within the client's socket timeout, else
+503. Neither says more: no version, no Redis address, no error text.
+"""
+
+import logging
+
+import redis
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from nodes.serialize import json_response
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
+
+blp = Blueprint(
+    "health",
+    __name__,
+    url_prefix="/health",
+    description="Liveness and readiness probes; no token needed.",
+)
+
+
+@blp.route("/live")
+class Liveness(MethodView):
+    @blp.response(200)
+    def get(self):
+        """Return 200 while the process serves requests"""
+        return json_response({"status": "ok"})
+
+
+@blp.route("/ready")
+class Readiness(MethodView):
+    @blp.response(200)
+    @blp.alt_response(503, description="Redis did not answer PING in time.")
+    def get(self):
+        """Return 200 when Redis answers PING, else 503"""
+        client = current_app.extensions["node_registry"].store.client
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            log.warning("readiness check failed: %s", type(exc).__name__)
+            return json_response(
+                {
+                    "code": 503,
+                    "status": "Service Unavailable",
+                    "message": "not ready: the node store did not answer; retry"
+                    f" after {RETRY_AFTER_SECONDS} seconds",
+                },
+                503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return json_response({"status": "ok"})
