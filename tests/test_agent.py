@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from nodes.agent.cli import read_token
-from nodes.agent.client import RegistryClient
+from nodes.agent.client import RegistryClient, RegistryRejected
 from nodes.agent.detect import cpu_mem_bytes, detect_nodes
 from nodes.agent.run import Agent, JobSource, Timing
 from nodes.agent.state import load_pks
@@ -30,8 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class LiveService:
     """The Flask app served over a real loopback socket, on the session's Redis."""
 
-    def __init__(self, client) -> None:
-        self.app = create_app({"REDIS_CLIENT": client})
+    def __init__(self, client, **settings) -> None:
+        self.app = create_app({"REDIS_CLIENT": client, **settings})
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -349,3 +349,31 @@ def test_token_sent_as_bearer(service, gpus, tmp_path, monkeypatch, caplog):
         agent.run(once=True)
     assert seen == ["Bearer env-token-123"]
     assert "env-token-123" not in caplog.text
+
+
+WORKER_TOKEN = "agent-worker-" + "w" * 32
+READ_TOKEN = "agent-reader-" + "r" * 32
+
+
+@pytest.mark.parametrize(
+    ("token", "allowed"), [(WORKER_TOKEN, True), (READ_TOKEN, False)]
+)
+def test_agent_needs_worker_role(real_redis, gpus, tmp_path, token, allowed):
+    tokens = f"worker:{WORKER_TOKEN} read:{READ_TOKEN}"
+    live = LiveService(real_redis, REGISTRY_TOKENS=tokens)
+    gpus(HOPPER_BOX)
+    agent = Agent(
+        RegistryClient(live.url, token),
+        detect_nodes(HardwareCatalog()),
+        tmp_path / "state.json",
+        JobSource(job_id=5),
+    )
+    try:
+        if allowed:
+            assert agent.run(once=True) is True
+        else:
+            with pytest.raises(RegistryRejected, match="HTTP 403"):
+                agent.run(once=True)
+    finally:
+        live.stop()
+    assert len(live.nodes()) == (4 if allowed else 0)

@@ -6,6 +6,7 @@ import pytest
 
 from app import create_app
 from nodes.consistency import check
+from tests.conftest import make_app
 from tests.factories import node_body
 
 MAX_JOB_ID = 2**53 - 1
@@ -212,3 +213,24 @@ def test_heartbeat_racing_delete_recreates_nothing(real_redis):
     for index_key in store.keys.index_keys():
         assert real_redis.zcard(index_key) == 0, index_key
     assert check(store).problems == []
+
+
+ROLE_TOKENS = {role: f"{role}-" + "t" * 40 for role in ("read", "worker", "admin")}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "role", "status"),
+    [
+        ("post", "/v1/nodes/1/heartbeat", None, "read", 403),
+        ("post", "/v1/nodes/1/heartbeat", None, "worker", 204),
+        ("post", "/v1/admin/reap", {"lost_for_seconds": 0}, "worker", 403),
+        ("post", "/v1/admin/reap", {"lost_for_seconds": 0}, "admin", 200),
+    ],
+)
+def test_roles_of_new_routes(redis_client, clock, method, path, body, role, status):
+    tokens = " ".join(f"{name}:{token}" for name, token in ROLE_TOKENS.items())
+    app = make_app(redis_client, clock, REGISTRY_TOKENS=tokens)
+    app.extensions["node_registry"].store.create(node_body())
+    headers = {"Authorization": f"Bearer {ROLE_TOKENS[role]}"}
+    response = getattr(app.test_client(), method)(path, json=body, headers=headers)
+    assert response.status_code == status
