@@ -22,6 +22,7 @@ from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
+from nodes.admin_views import admin_blp
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog, parse_extra_generations
 from nodes.keys import KeySpace
@@ -306,6 +307,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         hardware_blp,
         health_blueprint,
         consistency_blueprint,
+        admin_blp,
     ):
         blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)

@@ -172,12 +172,24 @@ class NodeStore:
 
     def heartbeat(self, pk: int, current_job_id: object = UNCHANGED) -> bool:
         """Refresh last_seen (and current_job_id if given); False if pk is unknown."""
+        return self._heartbeat(pk, current_job_id, "") == 1
+
+    def heartbeat_returning_node(
+        self, pk: int, current_job_id: object = UNCHANGED
+    ) -> dict | None:
+        """Write a heartbeat like heartbeat() and return the node, None if unknown.
+
+        PATCH with no client field uses this: the same small write, one round trip.
+        """
+        values = self._heartbeat(pk, current_job_id, "fields")
+        return None if values is None else decode_node(pk, values)
+
+    def _heartbeat(self, pk: int, current_job_id: object, reply: str):
         keys = self.keys
-        found = self._scripts["heartbeat"](
+        return self._scripts["heartbeat"](
             keys=[keys.node(pk), keys.last_seen_index, keys.job_index],
-            args=[pk, self.now_ms(), _job_argument(current_job_id)],
+            args=[pk, self.now_ms(), _job_argument(current_job_id), reply],
         )
-        return found == 1
 
     def delete(self, pk: int) -> bool:
         """Delete node pk and its index entries; False if it does not exist."""
@@ -189,6 +201,33 @@ class NodeStore:
         if found:
             log.info("deleted node %s", pk)
         return found == 1
+
+    def delete_unseen(self, pks: list[int], before_ms: int) -> int:
+        """Delete the given nodes whose last_seen is below before_ms; return how many.
+
+        One pipelined round trip; a node that sent a heartbeat since the caller
+        chose it, or that no longer exists, is left alone.
+        """
+        keys = self.keys
+        pipe = self.client.pipeline(transaction=False)
+        for pk in pks:
+            self._scripts["delete"](
+                keys=[keys.node(pk), *keys.index_keys()],
+                args=[keys.generation_stem, pk, before_ms],
+                client=pipe,
+            )
+        return sum(1 for found in pipe.execute() if found == 1)
+
+    def pks_seen_before(self, before_ms: int, limit: int) -> list[int]:
+        """Return up to limit pks whose last_seen is below before_ms, oldest first."""
+        members = self.client.zrangebyscore(
+            self.keys.last_seen_index, "-inf", f"({before_ms}", start=0, num=limit
+        )
+        return [int(member) for member in members]
+
+    def count_seen_before(self, before_ms: int) -> int:
+        """Return how many nodes have a last_seen below before_ms."""
+        return self.client.zcount(self.keys.last_seen_index, "-inf", f"({before_ms}")
 
     # Reads
 

@@ -13,6 +13,11 @@ from filtering.execute import NEXT_CURSOR_HEADER, execute
 from filtering.openapi import FILTER_SPEC_SCHEMA, NEXT_CURSOR_HEADER_SCHEMA
 from filtering.spec import parse_spec
 from nodes.errors import CpuOnlyRuleError
+from nodes.heartbeat_body import (
+    HEARTBEAT_BODY_SCHEMA,
+    HeartbeatBodyError,
+    parse_heartbeat_body,
+)
 from nodes.schemas import (
     HardwareGenerationSchema,
     NodeCreateSchema,
@@ -154,8 +159,15 @@ class NodeItem(MethodView):
     def patch(self, fields, pk):
         """Change some fields; an empty body {} is a heartbeat"""
         current_job_id = fields.pop("current_job_id", UNCHANGED)
+        store = registry().store
+        if not fields:
+            # No client field: write only last_seen and the job, as a heartbeat does.
+            node = store.heartbeat_returning_node(pk, current_job_id)
+            if node is None:
+                not_found(pk)
+            return node_response(node)
         try:
-            node = registry().store.patch(pk, fields, current_job_id)
+            node = store.patch(pk, fields, current_job_id)
         except CpuOnlyRuleError as exc:
             abort(
                 422,
@@ -171,6 +183,26 @@ class NodeItem(MethodView):
     def delete(self, pk):
         """Delete a node; its pk is never handed out again"""
         if not registry().store.delete(pk):
+            not_found(pk)
+        return "", 204
+
+
+@blp.route(f"/nodes/{PK_RULE}/heartbeat")
+class NodeHeartbeat(MethodView):
+    @blp.doc(
+        requestBody={
+            "required": False,
+            "content": {"application/json": {"schema": HEARTBEAT_BODY_SCHEMA}},
+        }
+    )
+    @blp.response(204)
+    def post(self, pk):
+        """Refresh last_seen and optionally set current_job_id; the cheapest write"""
+        try:
+            current_job_id = parse_heartbeat_body(g.json_body)
+        except HeartbeatBodyError as exc:
+            abort(422, message=f"invalid request: {exc}", errors={"json": exc.errors})
+        if not registry().store.heartbeat(pk, current_job_id):
             not_found(pk)
         return "", 204
 

@@ -1,1 +1,1 @@
-"""Command-line tools that work on a running registry through its HTTP API."""
+"""Console scripts of the node registry (see [project.scripts] in pyproject.toml)."""

@@ -5,10 +5,17 @@
 -- KEYS[5]  last_seen index   KEYS[6]  current_job_id index
 -- ARGV[1]  generation index stem (followed by the hardware ID)
 -- ARGV[2]  pk
+-- ARGV[3]  optional: delete only when last_seen is below this many milliseconds
+--          since the Unix epoch, so a node that sent a heartbeat after the
+--          caller chose it is kept; "" deletes unconditionally
 --
--- Returns 1, or 0 when the node does not exist.
-local generation = redis.call('HGET', KEYS[1], 'hardware_generation')
+-- Returns 1, or 0 when the node does not exist or was seen since ARGV[3].
+local values = redis.call('HMGET', KEYS[1], 'hardware_generation', 'last_seen')
+local generation = values[1]
 if not generation then
+  return 0
+end
+if ARGV[3] and ARGV[3] ~= '' and tonumber(values[2]) >= tonumber(ARGV[3]) then
   return 0
 end
 redis.call('DEL', KEYS[1])

@@ -1,0 +1,1 @@
+"""The worker agent (nodes-agent): detects the machine, registers it, beats."""

@@ -1,0 +1,1 @@
+"""nodes-replay: replay a cluster's job trace against a running registry."""
