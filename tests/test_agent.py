@@ -15,11 +15,11 @@ from flask import request
 from werkzeug.serving import make_server
 
 from app import create_app
-from nodes.agent.cli import read_token
 from nodes.agent.client import RegistryClient, RegistryRejected
 from nodes.agent.detect import cpu_mem_bytes, detect_nodes
 from nodes.agent.run import Agent, JobSource, Timing
 from nodes.agent.state import load_pks
+from nodes.commands.registry_client import read_token
 from nodes.hardware import HardwareCatalog
 from tests import fake_nvml
 from tests.fake_nvml import GIB, HOPPER_BOX, MIXED_BOX, UNKNOWN_BOX

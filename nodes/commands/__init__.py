@@ -1,1 +1,2 @@
-"""Console scripts of the node registry (see [project.scripts] in pyproject.toml)."""
+"""The nodes-import command and the HTTP client of the registry API that the
+command-line tools share."""

@@ -1,55 +1,11 @@
-"""GPU models of the Alibaba GPU cluster trace, as node fields and filters.
+"""Filters that find idle nodes for a job of the Alibaba GPU cluster trace.
 
-The mapping matches the fleet import (nodes-import): public vendor data for the
-models the trace names, and the caller's --model options for the undisclosed codes G2
-and G3.
+The GPU models map to node fields as in the fleet import (nodes-import), from
+nodes.commands.fleet_csv: public vendor data for the models that the trace names, and
+the caller's --model options for the undisclosed codes G2 and G3.
 """
 
-from dataclasses import dataclass
-
-GIB = 2**30
-CPU_ONLY_GENERATION = "cpu"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """The node fields that a GPU model determines."""
-
-    hardware_generation: str
-    gpu_mem_bytes: int
-
-
-# The trace does not say whether its P100 has 12 or 16 GiB; 16 GiB is the common
-# SXM2 part.
-# NOTE: the same table is in the fleet import's nodes.commands.fleet_csv; keep the
-# two equal (or import one from the other) when both are on one branch.
-KNOWN_MODELS = {
-    "P100": ModelSpec("pascal", 16 * GIB),
-    "T4": ModelSpec("turing", 16 * GIB),
-    "V100M16": ModelSpec("volta", 16 * GIB),
-    "V100M32": ModelSpec("volta", 32 * GIB),
-    "A10": ModelSpec("ampere", 24 * GIB),
-}
-
-
-def parse_model_option(text: str) -> tuple[str, ModelSpec]:
-    """Parse ``MODEL=HARDWARE_ID:GPU_MEM_GIB``, such as ``G2=ampere:32``."""
-    model, equals, rest = text.partition("=")
-    generation, colon, gib_text = rest.partition(":")
-    if not (equals and colon and model and generation):
-        raise ValueError(
-            f"--model {text!r} is invalid: write MODEL=HARDWARE_ID:GPU_MEM_GIB,"
-            " such as G2=ampere:32"
-        )
-    try:
-        gib = int(gib_text)
-    except ValueError:
-        raise ValueError(
-            f"--model {text!r}: GPU memory {gib_text!r} must be a whole number of GiB"
-        ) from None
-    if gib <= 0:
-        raise ValueError(f"--model {text!r}: GPU memory must be at least 1 GiB")
-    return model, ModelSpec(generation, gib * GIB)
+from nodes.commands.fleet_csv import CPU_ONLY_GENERATION, ModelSpec
 
 
 def free_nodes_filter(
