@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from tests.factories import node_body
-from tests.gunicorn_server import GunicornServer
 from tests.redis_server import RedisServer
+from tests.servers import Gunicorn
 
 pytestmark = pytest.mark.real_redis
 
@@ -45,7 +45,7 @@ REDIS_REQUESTS = [
 def stack():
     redis_server = RedisServer()
     redis_server.start()
-    service = GunicornServer(
+    service = Gunicorn(
         {
             "REDIS_URL": redis_server.url,
             "REDIS_SOCKET_TIMEOUT": str(REDIS_TIMEOUT_SECONDS),

@@ -1,6 +1,5 @@
 """The trace replay: reading the real trace, filters, and the replay loop."""
 
-import os
 import threading
 from pathlib import Path
 
@@ -15,26 +14,9 @@ from nodes.replay.http import ReplayClient
 from nodes.replay.runner import Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report, percentile
 from nodes.replay.trace import END, START, Job, TraceError, build_events, read_jobs
-from tests.test_agent import LiveService
+from tests.servers import LiveService
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS = {**KNOWN_MODELS, "G2": ModelSpec("ampere", 32 * GIB)}
-
-
-@pytest.fixture(scope="module")
-def trace_dir() -> Path:
-    path = Path(
-        os.environ.get(
-            "ALIBABA_TRACE_DIR", REPO_ROOT.parent / "shared/data/alibaba-gpu-v2023"
-        )
-    )
-    if not (path / "openb_pod_list_default.csv").exists():
-        pytest.fail(
-            f"the Alibaba GPU trace is missing at {path}; set ALIBABA_TRACE_DIR to"
-            " the folder holding openb_pod_list_default.csv",
-            pytrace=False,
-        )
-    return path
 
 
 def test_read_real_trace(trace_dir):

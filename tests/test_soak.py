@@ -19,8 +19,8 @@ import requests
 from nodes.consistency import check
 from tests.conftest import make_app
 from tests.factories import GIB
-from tests.gunicorn_server import GunicornServer
 from tests.redis_server import RedisServer
+from tests.servers import Gunicorn
 
 pytestmark = [pytest.mark.soak, pytest.mark.real_redis]
 
@@ -50,7 +50,7 @@ OPERATION_WEIGHTS = {
 def stack():
     redis_server = RedisServer()
     redis_server.start()
-    service = GunicornServer(
+    service = Gunicorn(
         {
             "REDIS_URL": redis_server.url,
             "REGISTRY_TOKENS": (
