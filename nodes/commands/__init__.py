@@ -1,2 +1,2 @@
-"""The nodes-import command and the HTTP client of the registry API that the
-command-line tools share."""
+"""nodes-import and the code that the command-line tools share: the HTTP client of
+the registry API, argument types and the reading of the trace's CSV files."""
