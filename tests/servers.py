@@ -9,13 +9,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.redis_server import free_port
+from tests.redis_server import RedisServer, free_port, stop_process
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -93,13 +95,7 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_seconds=30)
         self.process = None
 
     def cleanup(self) -> None:
@@ -107,6 +103,23 @@ class Gunicorn:
         self.stop()
         if self._temporary_log:
             self.log_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def gunicorn_on_redis(env: dict[str, str]) -> Iterator[tuple[RedisServer, Gunicorn]]:
+    """Start a redis-server of its own, then gunicorn on it; stop both at exit.
+
+    ``env`` adds to gunicorn's environment; REDIS_URL is set to the new server.
+    """
+    redis_server = RedisServer()
+    service = Gunicorn({**env, "REDIS_URL": redis_server.url})
+    try:
+        redis_server.start()
+        service.start()
+        yield redis_server, service
+    finally:
+        service.cleanup()
+        redis_server.cleanup()
 
 
 class ThreadedServer:
