@@ -22,17 +22,17 @@ from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
-from nodes.admin_views import admin_blp
 from nodes.errors import StoreCorruptError
-from nodes.hardware import HardwareCatalog, parse_extra_generations
+from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
 from nodes.request_body import StrictJsonParser, parse_request_body
 from nodes.serialize import Liveness, json_response
 from nodes.store import NodeStore
 from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
-from operations.admin_views import blp as consistency_blueprint
+from operations.consistency_views import blp as consistency_blueprint
 from operations.health import blp as health_blueprint
+from operations.reap_views import admin_blp
 
 log = logging.getLogger(__name__)
 
@@ -259,11 +259,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         if config and name in config
     }
     settings = Settings.from_env(config)
-    catalog = HardwareCatalog(
-        parse_extra_generations(settings.hardware_extra)
-        if settings.hardware_extra
-        else []
-    )
+    catalog = HardwareCatalog.from_extra_json(settings.hardware_extra)
     client = extras.get("REDIS_CLIENT") or build_redis_client(settings)
     clock: Callable[[], float] = extras.get("CLOCK") or time.time
     store = NodeStore(client, KeySpace(settings.key_prefix), catalog, clock)

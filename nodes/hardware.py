@@ -145,6 +145,14 @@ class HardwareCatalog:
             self.by_id[generation.id] = generation
         self.cpu_only_ids = frozenset(g.id for g in self.by_id.values() if g.cpu_only)
 
+    @classmethod
+    def from_extra_json(cls, text: str) -> "HardwareCatalog":
+        """Build the catalog with the additions of REGISTRY_HARDWARE_EXTRA's text.
+
+        Empty text adds nothing. Raises ValueError as ``parse_extra_generations`` does.
+        """
+        return cls(parse_extra_generations(text) if text else [])
+
     def __contains__(self, hardware_id: object) -> bool:
         return hardware_id in self.by_id
 

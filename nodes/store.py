@@ -88,7 +88,9 @@ class NodeStore:
         }
 
     def now_ms(self) -> int:
-        return int(self.clock() * 1000)
+        # round() because int() truncates float error: 1.001 * 1000 is
+        # 1000.9999999999999 as a binary float.
+        return round(self.clock() * 1000)
 
     # Writes
 

@@ -1,1 +1,2 @@
-"""Operator tooling: health probes, the consistency check command and endpoint."""
+"""Operator tooling: health probes, the /v1/admin endpoints, and the nodes-check
+and nodes-reap commands, which work on the registry's Redis directly."""

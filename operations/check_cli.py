@@ -12,11 +12,8 @@ import sys
 
 import redis
 
-from config import Settings
 from nodes.consistency import BATCH_SIZE, check
-from nodes.hardware import HardwareCatalog, parse_extra_generations
-from nodes.keys import KeySpace
-from nodes.store import NodeStore
+from operations.redis_store import CommandConfigError, command_settings, open_store
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the report as one JSON object"
     )
     return parser
-
-
-def open_store(settings: Settings) -> NodeStore:
-    from app import build_redis_client
-
-    catalog = HardwareCatalog(
-        parse_extra_generations(settings.hardware_extra)
-        if settings.hardware_extra
-        else []
-    )
-    client = build_redis_client(settings)
-    return NodeStore(client, KeySpace(settings.key_prefix), catalog)
 
 
 def print_report(report, as_json: bool, repair: bool) -> None:
@@ -89,15 +74,9 @@ def main(argv: list[str] | None = None, env: dict | None = None) -> int:
         print("nodes-check: --batch-size must be at least 1", file=sys.stderr)
         return 2
     try:
-        settings = Settings.from_env(env)
-    except (ValueError, OSError) as exc:
-        print(f"nodes-check: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    if settings.redis_url is None:
-        print(
-            "nodes-check: REDIS_URL is not set; set it to the registry's Redis",
-            file=sys.stderr,
-        )
+        settings = command_settings("nodes-check", env)
+    except CommandConfigError as exc:
+        print(exc, file=sys.stderr)
         return 2
     try:
         report = check(open_store(settings), args.batch_size, repair=args.repair)

@@ -18,6 +18,8 @@ from tests.redis_server import RedisServer
 DEFAULT_TRACE_DIR = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/alibaba-gpu-v2023"
 )
+# The files of the trace that tests read: the machine list and the pod list.
+TRACE_FILES = ("openb_node_list_all_node.csv", "openb_pod_list_default.csv")
 
 
 class FakeClock:
@@ -91,10 +93,11 @@ def trace_dir() -> Path:
     The tests that need it fail, not skip, when it is missing.
     """
     path = Path(os.environ.get("ALIBABA_TRACE_DIR") or DEFAULT_TRACE_DIR)
-    if not (path / "openb_node_list_all_node.csv").is_file():
-        pytest.fail(
-            f"the trace's openb_node_list_all_node.csv is not in {path}; set"
-            " ALIBABA_TRACE_DIR to the folder that has it",
-            pytrace=False,
-        )
+    for name in TRACE_FILES:
+        if not (path / name).is_file():
+            pytest.fail(
+                f"the trace's {name} is not in {path}; set ALIBABA_TRACE_DIR to the"
+                " folder that has it",
+                pytrace=False,
+            )
     return path

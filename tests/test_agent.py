@@ -6,47 +6,23 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from flask import request
-from werkzeug.serving import make_server
 
-from app import create_app
-from nodes.agent.cli import read_token
 from nodes.agent.client import RegistryClient, RegistryRejected
 from nodes.agent.detect import cpu_mem_bytes, detect_nodes
 from nodes.agent.run import Agent, JobSource, Timing
 from nodes.agent.state import load_pks
+from nodes.commands.registry_client import read_token
 from nodes.hardware import HardwareCatalog
 from tests import fake_nvml
 from tests.fake_nvml import GIB, HOPPER_BOX, MIXED_BOX, UNKNOWN_BOX
+from tests.servers import LiveService
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class LiveService:
-    """The Flask app served over a real loopback socket, on the session's Redis."""
-
-    def __init__(self, client, **settings) -> None:
-        self.app = create_app({"REDIS_CLIENT": client, **settings})
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def store(self):
-        return self.app.extensions["node_registry"].store
-
-    def nodes(self) -> list[dict]:
-        return [self.store.get(pk) for chunk in self.store.iter_pks() for pk in chunk]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -259,12 +235,7 @@ def test_recovers_when_server_returns(real_redis, gpus, tmp_path):
     def wait(seconds: float) -> bool:
         calls.append(seconds)
         if len(calls) == 2:
-            holder["service"] = LiveService.__new__(LiveService)
-            live = holder["service"]
-            live.app = create_app({"REDIS_CLIENT": real_redis})
-            live.server = make_server("127.0.0.1", port, live.app, threaded=True)
-            live.thread = threading.Thread(target=live.server.serve_forever)
-            live.thread.start()
+            holder["service"] = LiveService(real_redis, port=port)
         return len(calls) >= 3
 
     agent = make_agent(

@@ -3,7 +3,8 @@ returns. Redis's own command counters (INFO commandstats) measure the reads."""
 
 import pytest
 
-from tests.alibaba_fleet import GIB, UndisclosedModels, read_nodes
+from nodes.commands.fleet_csv import GIB
+from tests.alibaba_fleet import UndisclosedModels, read_nodes
 from tests.conftest import FakeClock
 from tests.filter_support import make_store, run_spec
 
@@ -23,14 +24,14 @@ JOB_EVERY = 5
 
 
 @pytest.fixture(scope="module")
-def fleet(redis_server):
+def fleet(redis_server, trace_dir):
     import redis
 
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     client.flushdb()
     store = make_store(client, FakeClock(), MODELS.catalog())
     models = {}
-    for position, (model, fields) in enumerate(read_nodes(MODELS)):
+    for position, (model, fields) in enumerate(read_nodes(trace_dir, MODELS)):
         pk = store.create(fields)["pk"]
         models[pk] = model
         if position % JOB_EVERY == 0:

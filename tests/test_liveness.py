@@ -1,8 +1,12 @@
 """The derived status at the edges of the grace periods, with an injected clock."""
 
+import fakeredis
 import pytest
 
-from tests.conftest import make_app
+from nodes.hardware import HardwareCatalog
+from nodes.keys import KeySpace
+from nodes.store import NodeStore
+from tests.conftest import FakeClock, make_app
 from tests.factories import node_body
 
 START_MS = 1_780_000_000_000
@@ -103,3 +107,18 @@ def test_write_revives_lost_node(api, clock_at_start, write):
 def test_invalid_grace_periods_rejected(redis_client, clock, settings):
     with pytest.raises(ValueError, match="REGISTRY_"):
         make_app(redis_client, clock, **settings)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected_ms"),
+    # 1.001 * 1000 is 1000.9999999999999 as a binary float, so truncating loses 1 ms.
+    [(1.001, 1001), (1_780_000_000.001, 1_780_000_000_001), (2.0004, 2000)],
+)
+def test_now_ms_rounds(seconds, expected_ms):
+    store = NodeStore(
+        fakeredis.FakeRedis(decode_responses=True),
+        KeySpace("nowtest"),
+        HardwareCatalog(),
+        FakeClock(seconds),
+    )
+    assert store.now_ms() == expected_ms

@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from nodes.commands import reap as reap_command
 from nodes.consistency import check
 from nodes.reaper import reap_lost
+from operations import reap_cli as reap_command
+from operations.redis_store import command_settings, open_store
 from tests.factories import node_body
 
 LOST_AFTER = 300.0
@@ -146,7 +147,7 @@ def command_store(clock):
     ages differ by far more than a test takes to run.
     """
     clock.now = time.time()
-    store = reap_command.build_store(reap_command.Settings.from_env())
+    store = open_store(command_settings("nodes-reap"))
     store.clock = clock
     return store
 

@@ -15,8 +15,7 @@ import pytest
 import requests
 
 from tests.factories import node_body
-from tests.gunicorn_server import GunicornServer
-from tests.redis_server import RedisServer
+from tests.servers import gunicorn_on_redis
 
 pytestmark = pytest.mark.real_redis
 
@@ -43,11 +42,8 @@ REDIS_REQUESTS = [
 
 @pytest.fixture(scope="module")
 def stack():
-    redis_server = RedisServer()
-    redis_server.start()
-    service = GunicornServer(
+    with gunicorn_on_redis(
         {
-            "REDIS_URL": redis_server.url,
             "REDIS_SOCKET_TIMEOUT": str(REDIS_TIMEOUT_SECONDS),
             "REDIS_CONNECT_TIMEOUT": str(REDIS_TIMEOUT_SECONDS),
             "REDIS_RETRIES": "0",
@@ -55,13 +51,8 @@ def stack():
             "WEB_CONCURRENCY": "2",
             "WEB_THREADS": "4",
         }
-    )
-    try:
-        service.start()
-        yield redis_server, service
-    finally:
-        service.cleanup()
-        redis_server.cleanup()
+    ) as servers:
+        yield servers
 
 
 def send(service, method, path, body):

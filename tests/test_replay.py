@@ -1,38 +1,22 @@
 """The trace replay: reading the real trace, filters, and the replay loop."""
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
 
+from nodes.commands.fleet_csv import GIB, KNOWN_MODELS, ModelSpec, read_fleet
+from nodes.commands.import_fleet import ImportResult, import_nodes
+from nodes.commands.registry_client import RegistryClient
 from nodes.replay import cli as replay_cli
+from nodes.replay.free_nodes import free_nodes_filter
 from nodes.replay.http import ReplayClient
-from nodes.replay.loader import load_nodes, node_bodies
-from nodes.replay.models import GIB, KNOWN_MODELS, ModelSpec, free_nodes_filter
 from nodes.replay.runner import Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report, percentile
 from nodes.replay.trace import END, START, Job, TraceError, build_events, read_jobs
-from tests.test_agent import LiveService
+from tests.servers import LiveService
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS = {**KNOWN_MODELS, "G2": ModelSpec("ampere", 32 * GIB)}
-
-
-@pytest.fixture(scope="module")
-def trace_dir() -> Path:
-    path = Path(
-        os.environ.get(
-            "ALIBABA_TRACE_DIR", REPO_ROOT.parent / "shared/data/alibaba-gpu-v2023"
-        )
-    )
-    if not (path / "openb_pod_list_default.csv").exists():
-        pytest.fail(
-            f"the Alibaba GPU trace is missing at {path}; set ALIBABA_TRACE_DIR to"
-            " the folder holding openb_pod_list_default.csv",
-            pytrace=False,
-        )
-    return path
 
 
 def test_read_real_trace(trace_dir):
@@ -290,17 +274,19 @@ def test_load_and_beat_live_service(real_redis, trace_dir, tmp_path):
         sample = tmp_path / "nodes.csv"
         lines = machines.splitlines()
         sample.write_text("\n".join([lines[0], *lines[300:330]]) + "\n")
+        planned = read_fleet(sample, MODELS, "535.104.05")
+        loaded = ImportResult()
+        import_nodes(RegistryClient(service.url), planned, 4, loaded)
         stats = Stats()
         client = ReplayClient(service.url, stats)
-        bodies = node_bodies(sample, MODELS, "535.104.05")
-        assert load_nodes(client, bodies) == len(bodies)
         settings = ReplaySettings(10.0, 1.5, 1.0, heartbeat_threads=2)
         replay = Replay(client, [], MODELS, settings)
         pks = list_fleet_pks(client)
         replay.run(pks)
     finally:
         service.stop()
-    assert len(pks) == len(bodies)
+    assert loaded.total == len(planned)
+    assert len(pks) == len(planned)
     assert stats.error_count == 0
     assert len(stats.latencies_ms["heartbeat"]) >= len(pks)
 

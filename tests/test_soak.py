@@ -19,8 +19,7 @@ import requests
 from nodes.consistency import check
 from tests.conftest import make_app
 from tests.factories import GIB
-from tests.gunicorn_server import GunicornServer
-from tests.redis_server import RedisServer
+from tests.servers import gunicorn_on_redis
 
 pytestmark = [pytest.mark.soak, pytest.mark.real_redis]
 
@@ -48,24 +47,16 @@ OPERATION_WEIGHTS = {
 
 @pytest.fixture(scope="module")
 def stack():
-    redis_server = RedisServer()
-    redis_server.start()
-    service = GunicornServer(
+    with gunicorn_on_redis(
         {
-            "REDIS_URL": redis_server.url,
             "REGISTRY_TOKENS": (
                 f"worker:{WORKER_TOKEN} admin:{ADMIN_TOKEN} read:{READ_TOKEN}"
             ),
             "WEB_CONCURRENCY": "3",
             "WEB_THREADS": "4",
         }
-    )
-    try:
-        service.start()
-        yield redis_server, service
-    finally:
-        service.cleanup()
-        redis_server.cleanup()
+    ) as servers:
+        yield servers
 
 
 def random_fields(rng: random.Random) -> dict:

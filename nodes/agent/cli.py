@@ -11,20 +11,13 @@ from pathlib import Path
 from nodes.agent.client import RegistryClient, RegistryRejected
 from nodes.agent.detect import DetectionError, detect_nodes
 from nodes.agent.run import Agent, JobSource, Timing
+from nodes.commands.options import positive
+from nodes.commands.registry_client import DEFAULT_URL, TOKEN_ENV, read_token
 from nodes.hardware import HardwareCatalog
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "NODES_TOKEN"
-DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_STATE = "nodes-agent-state.json"
-
-
-def positive(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -104,13 +97,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.job_id is not None and not 1 <= args.job_id <= 2**53 - 1:
         parser.error(f"--job-id must be from 1 to 2**53-1, got {args.job_id}")
     return args
-
-
-def read_token(token_file: Path | None) -> str | None:
-    """Return the bearer token from the file or the environment, stripped."""
-    if token_file is not None:
-        return token_file.read_text().strip() or None
-    return os.environ.get(TOKEN_ENV) or None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,1 +1,2 @@
-"""Console scripts of the node registry (see [project.scripts] in pyproject.toml)."""
+"""nodes-import and the code that the command-line tools share: the HTTP client of
+the registry API, argument types and the reading of the trace's CSV files."""

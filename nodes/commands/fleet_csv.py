@@ -5,11 +5,11 @@ machine with N GPUs becomes N nodes with GPU index 0..N-1; a CPU-only machine (g
 empty model) becomes one node with index 0 and hardware generation ``cpu``.
 """
 
-import csv
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from nodes.commands.csv_rows import parse_int, read_rows
 from nodes.schemas import MAX_BYTES, MAX_INDEX
 
 MIB = 2**20
@@ -72,36 +72,11 @@ def parse_model_option(text: str) -> tuple[str, ModelSpec]:
 
 
 def _parse_count(line: int, column: str, text: str, minimum: int, maximum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise FleetFileError(
-            f"line {line}: {column} must be an integer, got {text!r}"
-        ) from None
-    if not minimum <= value <= maximum:
-        raise FleetFileError(
-            f"line {line}: {column} must be from {minimum} to {maximum}, got {value}"
-        )
-    return value
+    return parse_int(line, column, text, minimum, maximum, FleetFileError)
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.DictReader(file)
-            missing = [
-                c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())
-            ]
-            if missing:
-                raise FleetFileError(
-                    f"{path} lacks the columns {missing}; a machine list has the"
-                    f" columns {', '.join(REQUIRED_COLUMNS)}"
-                )
-            return [(number, row) for number, row in enumerate(reader, start=2)]
-    except OSError as exc:
-        raise FleetFileError(f"cannot read {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise FleetFileError(f"{path} is not a CSV machine list: {exc}") from None
+    return read_rows(path, REQUIRED_COLUMNS, "machine list", FleetFileError)
 
 
 def _check_models(rows: list[tuple[int, dict]], models: dict[str, ModelSpec]) -> None:

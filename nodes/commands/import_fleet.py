@@ -7,7 +7,6 @@ then creates the nodes from a small thread pool and reports the counts it create
 """
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -25,10 +24,14 @@ from nodes.commands.fleet_csv import (
     parse_model_option,
     read_fleet,
 )
-from nodes.commands.registry_client import RegistryClient, RequestFailed
+from nodes.commands.registry_client import (
+    DEFAULT_URL,
+    TOKEN_ENV,
+    RegistryClient,
+    RequestFailed,
+    read_token,
+)
 
-DEFAULT_URL = "http://127.0.0.1:8000"
-TOKEN_ENV = "NODES_TOKEN"
 DEFAULT_WORKERS = 8
 # GPU models of the Alibaba trace whose hardware and memory are not public.
 UNDISCLOSED_MODELS = ("G2", "G3")
@@ -118,6 +121,22 @@ def create_nodes(
     for future in futures:
         if not future.cancelled() and future.exception() is not None:
             raise future.exception()
+
+
+def import_nodes(
+    client: RegistryClient,
+    planned: list[PlannedNode],
+    workers: int,
+    result: ImportResult,
+) -> None:
+    """Check the catalog, then create the nodes with progress lines on stderr.
+
+    Raises RequestFailed (and passes KeyboardInterrupt on) as ``create_nodes`` does;
+    ``result`` then counts the nodes created so far.
+    """
+    check_catalog(planned, client.hardware_catalog())
+    progress = Progress(len(planned), sys.stderr)
+    create_nodes(client, planned, workers, progress, result)
 
 
 def format_report(result: ImportResult, elapsed_seconds: float) -> str:
@@ -242,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_plan(planned))
         return 0
 
-    client = RegistryClient(args.url, os.environ.get(TOKEN_ENV), args.timeout)
+    client = RegistryClient(args.url, read_token(), args.timeout)
     try:
         return run_import(client, planned, args.workers)
     finally:
@@ -254,9 +273,7 @@ def run_import(client: RegistryClient, planned: list[PlannedNode], workers: int)
     started = time.monotonic()
     result = ImportResult()
     try:
-        check_catalog(planned, client.hardware_catalog())
-        progress = Progress(len(planned), sys.stderr)
-        create_nodes(client, planned, workers, progress, result)
+        import_nodes(client, planned, workers, result)
     except (RequestFailed, KeyboardInterrupt) as exc:
         reason = str(exc) if isinstance(exc, RequestFailed) else "interrupted"
         print(f"nodes-import: error: {reason}", file=sys.stderr)

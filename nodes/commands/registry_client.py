@@ -1,20 +1,35 @@
-"""A small HTTP client of the registry API for command-line tools.
+"""The HTTP client of the registry API that the command-line tools share.
 
-Each thread gets its own requests.Session, so a thread pool reuses one keep-alive
-connection per thread. The bearer token goes only into the Authorization header and is
-never part of a message.
+``ApiSession`` contains what nodes-import, nodes-agent and nodes-replay share:
+the base URL, the timeout, one keep-alive requests.Session per thread (so a thread
+pool reuses one connection per thread) and the bearer token. The token goes only into
+the Authorization header and is never part of a message or a log line.
+``RegistryClient`` is the client of nodes-import; the agent and the replay subclass
+``ApiSession`` for their own error handling.
 """
 
+import os
 import threading
+from pathlib import Path
 
 import requests
 
+TOKEN_ENV = "NODES_TOKEN"
+DEFAULT_URL = "http://127.0.0.1:8000"
 
-class RequestFailed(Exception):
-    """A request to the service failed. The message names the request and the reason."""
+
+def read_token(token_file: Path | None = None) -> str | None:
+    """Return the bearer token from ``token_file``, else from $NODES_TOKEN.
+
+    Surrounding whitespace is stripped; an empty token is None. Raises OSError when
+    the file cannot be read.
+    """
+    if token_file is not None:
+        return token_file.read_text().strip() or None
+    return (os.environ.get(TOKEN_ENV) or "").strip() or None
 
 
-class RegistryClient:
+class ApiSession:
     """Sends requests to one registry at ``base_url``, such as http://127.0.0.1:8000."""
 
     def __init__(
@@ -39,13 +54,45 @@ class RegistryClient:
                 self._sessions.append(session)
         return session
 
+    def send(
+        self, method: str, path: str, body: object | None = None
+    ) -> requests.Response:
+        """Send one request with a JSON body; raises requests.RequestException."""
+        return self._session().request(
+            method, self.base_url + path, json=body, timeout=self.timeout_seconds
+        )
+
+    def close(self) -> None:
+        """Close the sessions of every thread."""
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+
+def service_message(response: requests.Response, max_chars: int = 200) -> str:
+    """Return the ``message`` of an error body, else the body's first max_chars."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        message = None
+    if not message:
+        message = response.text[:max_chars].strip() or "no message"
+    return str(message)
+
+
+class RequestFailed(Exception):
+    """A request to the service failed. The message names the request and the reason."""
+
+
+class RegistryClient(ApiSession):
+    """The client of nodes-import: JSON bodies back, RequestFailed on any failure."""
+
     def request(self, method: str, path: str, body: dict | None = None):
         """Send one request and return its JSON body; raise RequestFailed on failure."""
         url = self.base_url + path
         try:
-            response = self._session().request(
-                method, url, json=body, timeout=self.timeout_seconds
-            )
+            response = self.send(method, path, body)
         except requests.Timeout:
             raise RequestFailed(
                 f"{method} {url} timed out after {self.timeout_seconds} s; check that"
@@ -73,24 +120,13 @@ class RegistryClient:
     def create_node(self, body: dict) -> dict:
         return self.request("POST", "/v1/nodes/create", body)
 
-    def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-
 
 def describe_failure(method: str, url: str, response: requests.Response) -> str:
     """Return a message for an error response, with the service's own message."""
-    try:
-        message = response.json().get("message")
-    except (ValueError, AttributeError):
-        message = None
-    if not message:
-        message = response.text[:200].strip() or "no message"
+    message = service_message(response)
     text = f"{method} {url} failed with HTTP {response.status_code}: {message}"
     if response.status_code in (401, 403):
-        text += "; set NODES_TOKEN to a token that the service accepts"
+        text += f"; set {TOKEN_ENV} to a token that the service accepts"
     elif response.status_code == 404 and url.endswith("/v1/hardware"):
         text += "; check that --url is the node registry"
     elif response.status_code == 503:

@@ -7,24 +7,27 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from nodes.commands.fleet_csv import (
+    KNOWN_MODELS,
+    PlannedNode,
+    parse_model_option,
+    read_fleet,
+)
+from nodes.commands.import_fleet import DEFAULT_WORKERS, ImportResult, import_nodes
+from nodes.commands.options import positive
+from nodes.commands.registry_client import (
+    DEFAULT_URL,
+    TOKEN_ENV,
+    RegistryClient,
+    RequestFailed,
+    read_token,
+)
 from nodes.replay.http import ReplayClient
-from nodes.replay.loader import load_nodes, node_bodies
-from nodes.replay.models import KNOWN_MODELS, parse_model_option
 from nodes.replay.runner import Outcome, Replay, ReplaySettings, list_fleet_pks
 from nodes.replay.stats import Stats, format_report
 from nodes.replay.trace import TraceError, build_events, read_jobs
 
 log = logging.getLogger(__name__)
-
-TOKEN_ENV = "NODES_TOKEN"
-DEFAULT_URL = "http://127.0.0.1:8000"
-
-
-def positive(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +106,7 @@ def add_fleet_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="NODE_LIST",
         help="first create the nodes of this machine list"
-        " (openb_node_list_all_node.csv) through the API",
+        " (openb_node_list_all_node.csv) through the API, as nodes-import does",
     )
     parser.add_argument(
         "--driver-version",
@@ -151,7 +154,7 @@ class Inputs:
     models: dict
     jobs: list
     token: str | None
-    bodies: list[dict]
+    planned: list[PlannedNode]
 
 
 def read_inputs(args: argparse.Namespace) -> Inputs:
@@ -160,17 +163,13 @@ def read_inputs(args: argparse.Namespace) -> Inputs:
     models.update(parse_model_option(text) for text in args.model)
     jobs = read_jobs(args.pod_list)
     check_models(jobs, models)
-    token = (
-        args.token_file.read_text().strip()
-        if args.token_file
-        else os.environ.get(TOKEN_ENV)
-    )
-    bodies = (
-        node_bodies(args.load_nodes, models, args.driver_version)
+    token = read_token(args.token_file)
+    planned = (
+        read_fleet(args.load_nodes, models, args.driver_version)
         if args.load_nodes
         else []
     )
-    return Inputs(models, jobs, token, bodies)
+    return Inputs(models, jobs, token, planned)
 
 
 def report_header(args, pks, inputs: Inputs, events, outcome: Outcome) -> list[str]:
@@ -189,16 +188,20 @@ def report_header(args, pks, inputs: Inputs, events, outcome: Outcome) -> list[s
     ]
 
 
-def prepare_fleet(setup: ReplayClient, bodies: list[dict]) -> list[int]:
-    """Create the nodes when asked, then return every pk; raises RuntimeError."""
-    if bodies:
-        created = load_nodes(setup, bodies)
-        log.info("created %d of %d nodes", created, len(bodies))
-        if created != len(bodies):
-            raise RuntimeError(
-                "loading the nodes failed: " + "; ".join(setup.stats.error_samples)
-            )
-    return list_fleet_pks(setup)
+def load_fleet(args: argparse.Namespace, inputs: Inputs) -> None:
+    """Create the planned nodes as nodes-import does; raises RuntimeError."""
+    client = RegistryClient(args.url, inputs.token, args.timeout)
+    result = ImportResult()
+    try:
+        import_nodes(client, inputs.planned, DEFAULT_WORKERS, result)
+    except RequestFailed as exc:
+        raise RuntimeError(
+            f"loading the nodes failed after {result.total} of {len(inputs.planned)}"
+            f" were created: {exc}"
+        ) from None
+    finally:
+        client.close()
+    log.info("created %d nodes", result.total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     # their requests out.
     setup = ReplayClient(args.url, Stats(), inputs.token, args.timeout)
     try:
-        pks = prepare_fleet(setup, inputs.bodies)
+        if inputs.planned:
+            load_fleet(args, inputs)
+        pks = list_fleet_pks(setup)
     except RuntimeError as exc:
         print(f"nodes-replay: {exc}", file=sys.stderr)
         return 1

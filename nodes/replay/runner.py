@@ -11,8 +11,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from nodes.commands.fleet_csv import CPU_ONLY_GENERATION, ModelSpec
+from nodes.replay.free_nodes import free_nodes_filter
 from nodes.replay.http import ReplayClient
-from nodes.replay.models import CPU_ONLY_GENERATION, ModelSpec, free_nodes_filter
 from nodes.replay.trace import START, Event
 
 log = logging.getLogger(__name__)

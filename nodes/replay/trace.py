@@ -8,9 +8,10 @@ The job id is the pod number, so pod 0000 has no valid job id (the registry's jo
 start at 1) and is left out.
 """
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
+
+from nodes.commands.csv_rows import parse_int, read_rows
 
 REQUIRED_COLUMNS = ("name", "num_gpu", "gpu_spec", "scheduled_time", "deletion_time")
 MAX_GPUS_PER_JOB = 256
@@ -44,17 +45,7 @@ START = 1
 
 
 def _int(line: int, column: str, text: str, maximum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise TraceError(
-            f"line {line}: {column} must be an integer, got {text!r}"
-        ) from None
-    if not 0 <= value <= maximum:
-        raise TraceError(
-            f"line {line}: {column} must be from 0 to {maximum}, got {value}"
-        )
-    return value
+    return parse_int(line, column, text, 0, maximum, TraceError)
 
 
 def _job_id(line: int, name: str) -> int:
@@ -66,22 +57,7 @@ def _job_id(line: int, name: str) -> int:
 
 def read_jobs(path: Path) -> list[Job]:
     """Return the scheduled jobs of a pod list, in file order."""
-    try:
-        with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.DictReader(file)
-            missing = [
-                c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())
-            ]
-            if missing:
-                raise TraceError(
-                    f"{path} lacks the columns {missing}; a pod list has the columns"
-                    f" {', '.join(REQUIRED_COLUMNS)}"
-                )
-            rows = list(enumerate(reader, start=2))
-    except OSError as exc:
-        raise TraceError(f"cannot read {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise TraceError(f"{path} is not a CSV pod list: {exc}") from None
+    rows = read_rows(path, REQUIRED_COLUMNS, "pod list", TraceError)
     jobs = []
     for line, row in rows:
         job_id = _job_id(line, row["name"])

@@ -1,4 +1,4 @@
-"""Operator endpoints under /v1/admin: removing lost nodes."""
+"""POST /v1/admin/reap: removing lost nodes over HTTP, for admins."""
 
 from flask import current_app
 from flask.views import MethodView

@@ -8,13 +8,9 @@ import argparse
 import logging
 import sys
 
-from app import build_redis_client
-from config import Settings
-from nodes.hardware import HardwareCatalog, parse_extra_generations
-from nodes.keys import KeySpace
 from nodes.reaper import DEFAULT_BATCH_SIZE, lost_cutoff_ms, reap_lost
 from nodes.serialize import format_timestamp_ms
-from nodes.store import NodeStore
+from operations.redis_store import CommandConfigError, command_settings, open_store
 
 log = logging.getLogger(__name__)
 
@@ -60,34 +56,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def build_store(settings: Settings) -> NodeStore:
-    catalog = HardwareCatalog(
-        parse_extra_generations(settings.hardware_extra)
-        if settings.hardware_extra
-        else []
-    )
-    client = build_redis_client(settings)
-    return NodeStore(client, KeySpace(settings.key_prefix), catalog)
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: dict | None = None) -> int:
+    """Run nodes-reap; ``env`` replaces the process environment (for tests)."""
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        print(f"nodes-reap: invalid configuration: {exc}", file=sys.stderr)
+        settings = command_settings("nodes-reap", env)
+    except CommandConfigError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    if settings.redis_url is None:
-        print(
-            "nodes-reap: REDIS_URL is not set; set it to the Redis of the registry"
-            " to clean, e.g. REDIS_URL=redis://127.0.0.1:6380/0",
-            file=sys.stderr,
-        )
-        return 2
-    store = build_store(settings)
+    store = open_store(settings)
     lost_after = settings.lost_after_seconds
     if args.dry_run:
         cutoff_ms = lost_cutoff_ms(store, lost_after, args.lost_for)
