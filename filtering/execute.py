@@ -16,7 +16,7 @@ from filtering.cursor import Cursor, encode_cursor
 from filtering.evaluate import (
     OTHER_GENERATION,
     compile_filter,
-    evaluate_known,
+    compile_known,
     make_sort_key,
 )
 from filtering.intervals import redis_bounds
@@ -49,6 +49,7 @@ class _Query:
         self.spec = spec
         self.plan = plan
         self.matches = compile_filter(spec.filter)
+        self.decides = compile_known(spec.filter)
         self.sort_key = make_sort_key(spec.sort)
         self.after_key = None if spec.after is None else self.sort_key(spec.after)
         self.need = None if spec.limit is None else spec.limit + 1
@@ -93,7 +94,11 @@ class _Query:
                 # is bounded by the largest group of equal values, not by the chunk.
                 tie = client.zrangebyscore(key, last, last)
                 entries.extend((member, last) for member in tie)
-            yield self.ordered(entries, descending)
+            if unique:
+                # Redis returns unique scores in the requested order already.
+                yield [(int(member), score) for member, score in entries]
+            else:
+                yield self.ordered(entries, descending)
             if not full:
                 return
             last = entries[-1][1] if unique else last
@@ -156,7 +161,7 @@ class _Query:
                     ),
                     OTHER_GENERATION,
                 )
-            if evaluate_known(self.spec.filter, known) is not False:
+            if self.decides(known) is not False:
                 kept.append((pk, score))
         return kept
 

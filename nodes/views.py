@@ -25,7 +25,12 @@ from nodes.schemas import (
     NodeReplaceSchema,
     NodeSchema,
 )
-from nodes.serialize import json_response, node_to_json
+from nodes.serialize import (
+    json_response,
+    json_text_response,
+    node_to_json,
+    nodes_to_json_text,
+)
 from nodes.store import UNCHANGED
 
 blp = Blueprint(
@@ -115,11 +120,11 @@ class NodeList(MethodView):
         except SpecError as exc:
             abort(422, message=str(exc), errors={"json": exc.as_errors()})
         result = execute(reg.store, spec)
-        payload = [node_to_json(node, reg.liveness, now_ms) for node in result.nodes]
+        text = nodes_to_json_text(result.nodes, reg.liveness, now_ms)
         headers = {}
         if result.next_cursor is not None:
             headers[NEXT_CURSOR_HEADER] = result.next_cursor
-        return json_response(payload, headers=headers)
+        return json_text_response(text, headers=headers)
 
 
 @blp.route("/nodes/create")
