@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
@@ -80,6 +80,11 @@ def registry():
 def node_response(node: dict, status: int = 200):
     reg = registry()
     return json_response(node_to_json(node, reg.liveness, reg.store.now_ms()), status)
+
+
+def no_content() -> Response:
+    """Return an empty 204, built here so flask-smorest need not serialize ""."""
+    return Response(status=204, mimetype="application/json")
 
 
 def not_found(pk: int):
@@ -189,7 +194,7 @@ class NodeItem(MethodView):
         """Delete a node; its pk is never handed out again"""
         if not registry().store.delete(pk):
             not_found(pk)
-        return "", 204
+        return no_content()
 
 
 @blp.route(f"/nodes/{PK_RULE}/heartbeat")
@@ -209,7 +214,7 @@ class NodeHeartbeat(MethodView):
             abort(422, message=f"invalid request: {exc}", errors={"json": exc.errors})
         if not registry().store.heartbeat(pk, current_job_id):
             not_found(pk)
-        return "", 204
+        return no_content()
 
 
 hardware_blp = Blueprint(
