@@ -74,7 +74,8 @@ def evaluate_known(tree, known: dict) -> bool | None:
 
     ``known`` maps field names to values; a field it lacks is unknown. The logic is
     Kleene's: an And with a false child is false, an Or with a true child is true.
-    execute.py uses this on index scores to drop nodes before fetching their hashes.
+    index_check.py runs its compiled form (compile_known) on index scores to drop
+    nodes before fetching their hashes.
     """
     return compile_known(tree)(known)
 

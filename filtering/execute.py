@@ -14,12 +14,8 @@ from dataclasses import dataclass
 
 from filtering import plan as planner
 from filtering.cursor import Cursor, encode_cursor
-from filtering.evaluate import (
-    OTHER_GENERATION,
-    compile_filter,
-    compile_known,
-    make_sort_key,
-)
+from filtering.evaluate import compile_filter, compile_known, make_sort_key
+from filtering.index_check import drop_by_index
 from filtering.intervals import redis_bounds
 from filtering.spec import Spec
 from filtering.tree import referenced_fields
@@ -27,8 +23,6 @@ from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
 
-# Indexed fields that every node has, so a missing score means a deleted node.
-NEVER_NULL = ("cpu_mem", "gpu_mem", "last_seen")
 # The response header that carries the cursor of the next page (docs/filtering.md).
 NEXT_CURSOR_HEADER = "Next-Cursor"
 # Index entries read per ZRANGEBYSCORE; a run also holds the rest of its last tie.
@@ -134,31 +128,7 @@ class _Query:
 
     def drop_by_index(self, entries: list, known_field: str | None) -> list:
         """Drop entries that their other index scores rule out: one round trip."""
-        keys = self.store.keys
-        plan = self.plan
-        # bytes skip redis-py's per-argument type checks and int formatting.
-        members = [b"%d" % pk for pk, _score in entries]
-        pipe = self.store.client.pipeline(transaction=False)
-        for field in plan.lookups:
-            pipe.zmscore(keys.field_index(field), members)
-        for hardware_id in plan.generations:
-            pipe.zmscore(keys.generation_index(hardware_id), members)
-        replies = pipe.execute()
-        field_columns = list(zip(plan.lookups, replies, strict=False))
-        generation_columns = list(
-            zip(plan.generations, replies[len(plan.lookups) :], strict=True)
-        )
-        kept = []
-        for position, (pk, score) in enumerate(entries):
-            known = _known_scores(position, field_columns, generation_columns)
-            if known is None:
-                continue  # deleted since its pk was read
-            known["pk"] = pk
-            if known_field is not None:
-                known[known_field] = score
-            if self.decides(known) is not False:
-                kept.append((pk, score))
-        return kept
+        return drop_by_index(self.store, self.plan, self.decides, entries, known_field)
 
     def walk(self) -> list[dict]:
         """Walk the first sort field's index in order until need matches are found."""
@@ -287,29 +257,6 @@ class _Query:
                         del results[self.need :]
         results.sort(key=self.sort_key)
         return results if self.need is None else results[: self.need]
-
-
-def _known_scores(
-    position: int, field_columns: list, generation_columns: list
-) -> dict | None:
-    """Map fields to one candidate's index scores; None if the node was deleted."""
-    known = {}
-    for field, reply in field_columns:
-        value = reply[position]
-        if value is not None:
-            known[field] = int(value)
-        elif field in NEVER_NULL:
-            return None
-        else:
-            known[field] = None
-    if generation_columns:
-        generation = OTHER_GENERATION
-        for hardware_id, reply in generation_columns:
-            if reply[position] is not None:
-                generation = hardware_id
-                break
-        known["hardware_generation"] = generation
-    return known
 
 
 def _entry_pk(entry: tuple) -> int:
