@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 
 from access.policy import PUBLIC, required_role
 from access.tokens import Role, TokenTable
@@ -44,9 +44,9 @@ def _forbidden(role: Role, needed: Role):
     )
 
 
-def _presented_token() -> tuple[str | None, str | None]:
+def _presented_token(req: Request) -> tuple[str | None, str | None]:
     """Return (token, None), or (None, reason) when the header has no bearer token."""
-    header = request.headers.get("Authorization")
+    header = req.headers.get("Authorization")
     if header is None:
         return None, None
     scheme, _, token = header.strip().partition(" ")
@@ -65,12 +65,16 @@ def check_request(table: TokenTable):
     no view, and the answer tells nothing that the OpenAPI document does not.
     """
     g.role = None
-    if not table.enabled or request.url_rule is None:
+    if not table.enabled:
         return None
-    needed = required_role(request.url_rule.endpoint, request.method)
+    # One lookup of the request behind the context-local proxy per request.
+    req = request._get_current_object()
+    if req.url_rule is None:
+        return None
+    needed = required_role(req.url_rule.endpoint, req.method)
     if needed is PUBLIC:
         return None
-    token, reason = _presented_token()
+    token, reason = _presented_token(req)
     if token is None:
         if reason is None:
             return _unauthorized(
@@ -80,7 +84,7 @@ def check_request(table: TokenTable):
         return _unauthorized(reason, "invalid_request")
     role = table.lookup(token)
     if role is None:
-        log.info("rejected an unknown token for %s %s", request.method, request.path)
+        log.info("rejected an unknown token for %s %s", req.method, req.path)
         return _unauthorized(
             "the bearer token is not valid; check it with the operator who issued it",
             "invalid_token",

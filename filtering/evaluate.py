@@ -74,25 +74,53 @@ def evaluate_known(tree, known: dict) -> bool | None:
 
     ``known`` maps field names to values; a field it lacks is unknown. The logic is
     Kleene's: an And with a false child is false, an Or with a true child is true.
-    execute.py uses this on index scores to drop nodes before fetching their hashes.
+    index_check.py runs its compiled form (compile_known) on index scores to drop
+    nodes before fetching their hashes.
     """
-    if isinstance(tree, Compare):
-        if tree.field not in known:
+    return compile_known(tree)(known)
+
+
+def _compile_known_compare(node: Compare) -> Callable[[dict], bool | None]:
+    field = node.field
+    compare = _compile_compare(node)
+    other_result = node.operator in ("ne", "not_in")
+
+    def evaluate(known: dict) -> bool | None:
+        if field not in known:
             return None
-        value = known[tree.field]
-        if value is OTHER_GENERATION:
-            return tree.operator in ("ne", "not_in")
-        return _compile_compare(tree)(known)
+        if known[field] is OTHER_GENERATION:
+            return other_result
+        return compare(known)
+
+    return evaluate
+
+
+def compile_known(tree) -> Callable[[dict], bool | None]:
+    """Return a function that runs evaluate_known for the tree, compiled once."""
+    if isinstance(tree, Compare):
+        return _compile_known_compare(tree)
     if isinstance(tree, Not):
-        inner = evaluate_known(tree.child, known)
-        return None if inner is None else not inner
-    results = [evaluate_known(child, known) for child in tree.children]
+        inner = compile_known(tree.child)
+
+        def negate(known: dict) -> bool | None:
+            result = inner(known)
+            return None if result is None else not result
+
+        return negate
+    children = [compile_known(child) for child in tree.children]
     decisive = isinstance(tree, Or)
-    if decisive in results:
-        return decisive
-    if None in results:
-        return None
-    return not decisive
+
+    def combine(known: dict) -> bool | None:
+        undecided = False
+        for child in children:
+            result = child(known)
+            if result is decisive:
+                return decisive
+            if result is None:
+                undecided = True
+        return None if undecided else not decisive
+
+    return combine
 
 
 class Descending:

@@ -7,26 +7,22 @@ chunk, and keeps the nodes that evaluate.py accepts, in sort order, after the
 cursor.
 """
 
+import heapq
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from filtering import plan as planner
 from filtering.cursor import Cursor, encode_cursor
-from filtering.evaluate import (
-    OTHER_GENERATION,
-    compile_filter,
-    evaluate_known,
-    make_sort_key,
-)
+from filtering.evaluate import compile_filter, compile_known, make_sort_key
+from filtering.index_check import drop_by_index
 from filtering.intervals import redis_bounds
 from filtering.spec import Spec
+from filtering.tree import referenced_fields
 from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
 
-# Indexed fields that every node has, so a missing score means a deleted node.
-NEVER_NULL = ("cpu_mem", "gpu_mem", "last_seen")
 # The response header that carries the cursor of the next page (docs/filtering.md).
 NEXT_CURSOR_HEADER = "Next-Cursor"
 # Index entries read per ZRANGEBYSCORE; a run also holds the rest of its last tie.
@@ -49,6 +45,10 @@ class _Query:
         self.spec = spec
         self.plan = plan
         self.matches = compile_filter(spec.filter)
+        self.decides = compile_known(spec.filter)
+        # Whether index scores alone decide the filter, so that every candidate
+        # left by drop_by_index matches unless it changed since its scores were read.
+        self.decided = referenced_fields(spec.filter) <= planner.DECIDED_BY_INDEXES
         self.sort_key = make_sort_key(spec.sort)
         self.after_key = None if spec.after is None else self.sort_key(spec.after)
         self.need = None if spec.limit is None else spec.limit + 1
@@ -93,7 +93,11 @@ class _Query:
                 # is bounded by the largest group of equal values, not by the chunk.
                 tie = client.zrangebyscore(key, last, last)
                 entries.extend((member, last) for member in tie)
-            yield self.ordered(entries, descending)
+            if unique:
+                # Redis returns unique scores in the requested order already.
+                yield [(int(member), score) for member, score in entries]
+            else:
+                yield self.ordered(entries, descending)
             if not full:
                 return
             last = entries[-1][1] if unique else last
@@ -124,41 +128,7 @@ class _Query:
 
     def drop_by_index(self, entries: list, known_field: str | None) -> list:
         """Drop entries that their other index scores rule out: one round trip."""
-        keys = self.store.keys
-        plan = self.plan
-        members = [pk for pk, _score in entries]
-        pipe = self.store.client.pipeline(transaction=False)
-        for field in plan.lookups:
-            pipe.zmscore(keys.field_index(field), members)
-        for hardware_id in plan.generations:
-            pipe.zmscore(keys.generation_index(hardware_id), members)
-        replies = pipe.execute()
-        field_replies = replies[: len(plan.lookups)]
-        generation_replies = replies[len(plan.lookups) :]
-        kept = []
-        for position, (pk, score) in enumerate(entries):
-            known = {"pk": pk}
-            if known_field is not None:
-                known[known_field] = score
-            for field, reply in zip(plan.lookups, field_replies, strict=True):
-                value = reply[position]
-                known[field] = None if value is None else int(value)
-            if any(known.get(field, 0) is None for field in NEVER_NULL):
-                continue  # deleted since its pk was read
-            if plan.generations:
-                known["hardware_generation"] = next(
-                    (
-                        hardware_id
-                        for hardware_id, reply in zip(
-                            plan.generations, generation_replies, strict=True
-                        )
-                        if reply[position] is not None
-                    ),
-                    OTHER_GENERATION,
-                )
-            if evaluate_known(self.spec.filter, known) is not False:
-                kept.append((pk, score))
-        return kept
+        return drop_by_index(self.store, self.plan, self.decides, entries, known_field)
 
     def walk(self) -> list[dict]:
         """Walk the first sort field's index in order until need matches are found."""
@@ -187,15 +157,72 @@ class _Query:
             ]
         batch = FETCH_CHUNK
         if self.need is not None:
-            batch = min(FETCH_CHUNK, max(MIN_FETCH_BATCH, self.need - len(results)))
+            remaining = self.need - len(results)
+            batch = min(FETCH_CHUNK, max(MIN_FETCH_BATCH, 2 * remaining))
         start = 0
         while start < len(run):
-            results.extend(self.fetch_matching(run[start : start + batch], field))
+            entries = run[start : start + batch]
             start += batch
-            if self.need is not None and len(results) >= self.need:
+            if self.fetch_into(entries, field, results):
                 return True
             batch = min(FETCH_CHUNK, batch * 2)
         return False
+
+    def fetch_into(self, entries: list, known_field: str, results: list) -> bool:
+        """Append the entries' matching nodes in order; True once need are found.
+
+        The index check runs on the whole batch, but hashes are fetched only as
+        many as still needed at first, so a filter that the index scores decide
+        fetches no hash beyond the last match it returns.
+        """
+        if self.plan.lookups or self.plan.generations:
+            entries = self.drop_by_index(entries, known_field)
+        position = 0
+        size = len(entries)
+        if self.need is not None:
+            size = self.need - len(results)
+            if not self.decided:
+                size = max(MIN_FETCH_BATCH, size)
+        while position < len(entries):
+            pks = [pk for pk, _score in entries[position : position + size]]
+            nodes = self.store.fetch_many(pks)
+            results.extend(node for node in nodes if self.matches(node))
+            position += size
+            if self.need is not None and len(results) >= self.need:
+                return True
+            size = min(FETCH_CHUNK, size * 2)
+        return False
+
+    def merge(self) -> list[dict]:
+        """Merge the plan's pk-scored ranges in pk order until need matches are found.
+
+        Each range is read lazily, a chunk at a time, so the cost follows the
+        number of matches taken rather than the size of the ranges.
+        """
+        descending = self.plan.descending
+        streams = [self.entries(atom, descending) for atom in self.plan.atoms]
+        merged = heapq.merge(*streams, key=_entry_pk, reverse=descending)
+        results: list[dict] = []
+        batch: list = []
+        # The first chunk that runs() reads of each range contains 2 * need entries.
+        size = min(FETCH_CHUNK, 2 * self.need)
+        previous = None
+        for entry in merged:
+            if entry[0] == previous:
+                continue  # a pk that two ranges contain
+            previous = entry[0]
+            batch.append(entry)
+            if len(batch) == size:
+                if self.take_in_order(batch, results):
+                    return results[: self.need]
+                batch = []
+                size = min(FETCH_CHUNK, size * 2)
+        self.take_in_order(batch, results)
+        return results[: self.need]
+
+    def entries(self, atom: planner.Atom, descending: bool) -> Iterator[tuple]:
+        for run in self.runs(atom, descending):
+            yield from run
 
     def take_sorted(self, run: list, results: list) -> bool:
         """Fetch a whole run, order it by the full sort key and keep what follows."""
@@ -232,6 +259,10 @@ class _Query:
         return results if self.need is None else results[: self.need]
 
 
+def _entry_pk(entry: tuple) -> int:
+    return entry[0]
+
+
 def _score(raw) -> int:
     return int(float(raw))
 
@@ -265,7 +296,12 @@ def execute(store: NodeStore, spec: Spec) -> ListResult:
     plan = make_plan(store, spec)
     log.debug("list plan %s", plan)
     query = _Query(store, spec, plan)
-    nodes = query.walk() if plan.kind == "walk" else query.union()
+    if plan.kind == "walk":
+        nodes = query.walk()
+    elif plan.kind == "merge":
+        nodes = query.merge()
+    else:
+        nodes = query.union()
     if spec.limit is None or len(nodes) <= spec.limit:
         return ListResult(nodes)
     nodes = nodes[: spec.limit]

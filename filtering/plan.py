@@ -8,7 +8,12 @@ and passes the counts to ``choose``, which picks the cheapest way:
   estimate; an ``and`` uses its most selective child or the intersection of its
   ranges on one field, an ``or`` of indexed children is the union of theirs;
 - or a walk of the first sort field's index in sort order, which stops once
-  ``limit`` matches are found (the pk index when nothing else is usable).
+  ``limit`` matches are found (the pk index when nothing else is usable);
+- or, when the sort starts with pk and has a limit, a merge of the union's ranges
+  in pk order, which also stops once ``limit`` matches are found. It applies when
+  every range is scored by pk (generation sets and pk ranges), and it costs about
+  the matches taken, wherever in pk order they lie, while the walk of the pk
+  index assumes that matches are spread evenly.
 
 Every other condition is checked on the fetched nodes, so a plan only decides the
 cost of a query, never its result.
@@ -49,6 +54,9 @@ INDEX_ENTRY_COST = 0.1
 MAX_LEAF_INTERVALS = 64
 # At most this many ranges are counted in the planning round trip.
 MAX_COUNTED_ATOMS = 256
+# A merge reads a chunk of each range in every round, so it is chosen only for
+# a union of at most this many ranges.
+MAX_MERGED_ATOMS = 16
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ class Plan:
     """How to find the candidates of a query.
 
     kind "union": read every atom and fetch the union of their pks. kind "walk":
-    read the atoms (ranges of the walk field's index) in sort order. ``lookups``
+    read the atoms (ranges of the walk field's index) in sort order. kind "merge":
+    read the atoms (ranges scored by pk) side by side in pk order. ``lookups``
     are the indexed fields, and ``generations`` the generation sets, whose scores
     are read for each candidate to drop it before its hash is fetched.
     """
@@ -261,6 +270,12 @@ def choose(
     walk_cost = _cost(walk, counts) if walk is not None else None
     if walk is not None and walk_cost is None:
         walk_cost = total
+    merge = _merge_atoms(union, sort, limit, after)
+    if merge is not None:
+        lookups, generations = lookups_for(tree, "pk")
+        estimate = min(union[1], limit + 1)
+        descending = sort[0].descending
+        return Plan("merge", merge, estimate, "pk", descending, lookups, generations)
     decided = referenced_fields(tree) <= DECIDED_BY_INDEXES
     if walk is not None and _prefer_walk(union, walk_cost, limit, decided):
         field = sort[0].field
@@ -284,6 +299,29 @@ def choose(
         known = next(iter(refs))[1]
     lookups, generations = lookups_for(tree, known)
     return Plan("union", tuple(atoms), cost, None, False, lookups, generations)
+
+
+def _merge_atoms(union, sort, limit: int | None, after) -> tuple | None:
+    """Return the union's ranges bounded by the cursor when a merge applies."""
+    if union is None or limit is None or sort[0].field != "pk":
+        return None
+    atoms = union[0]
+    refs = {ref for ref, _low, _high in atoms}
+    if not atoms or len(atoms) > MAX_MERGED_ATOMS:
+        return None
+    if not all(ref[0] == "generation" or ref == ("field", "pk") for ref in refs):
+        return None
+    if all(ref == ("field", "pk") for ref in refs):
+        return None  # the walk of the pk index reads the same ranges
+    cursor_range: iv.Interval = (None, None)
+    if after is not None:
+        bound = after["pk"]
+        cursor_range = (None, bound) if sort[0].descending else (bound, None)
+    merged = []
+    for ref, low, high in atoms:
+        for bounded_low, bounded_high in iv.intersect([(low, high)], [cursor_range]):
+            merged.append((ref, bounded_low, bounded_high))
+    return tuple(merged)
 
 
 def _prefer_walk(union, walk_cost: int, limit: int | None, decided: bool) -> bool:

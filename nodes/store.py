@@ -1,7 +1,7 @@
 """NodeStore: node reads and writes on Redis.
 
 Each write is one Lua script from scripts/, so a node's hash and its index entries
-change together. Reads fetch hashes in one pipelined round trip per chunk.
+change together. fetch_many reads a chunk of hashes with one call of fetch.lua.
 """
 
 import logging
@@ -31,7 +31,7 @@ NODE_FIELDS = (
 )
 CLIENT_FIELDS = NODE_FIELDS[:5]
 
-# Hashes fetched per pipelined round trip.
+# Hashes fetched per call of fetch.lua. One call blocks Redis for the whole chunk.
 FETCH_CHUNK = 1000
 
 # Sentinel for "current_job_id not given", as distinct from None (set it to null).
@@ -63,6 +63,23 @@ def decode_node(pk: int, values: list) -> dict | None:
     }
 
 
+def decode_line(pk: int, line: str) -> dict | None:
+    """Build a node dict from one line of fetch.lua's reply, None if deleted."""
+    if not line:
+        return None
+    index, cpu_mem, gpu_mem, driver, generation, last_seen, job = line.split("\t")
+    return {
+        "pk": pk,
+        "index": int(index),
+        "cpu_mem": int(cpu_mem),
+        "gpu_mem": int(gpu_mem),
+        "driver_version": driver,
+        "hardware_generation": generation,
+        "last_seen": int(last_seen),
+        "current_job_id": int(job) if job else None,
+    }
+
+
 class NodeStore:
     """The only code that reads or writes nodes in Redis.
 
@@ -84,7 +101,7 @@ class NodeStore:
         self._cpu_only_argument = "," + ",".join(sorted(catalog.cpu_only_ids)) + ","
         self._scripts = {
             name: client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
-            for name in ("create", "replace", "patch", "heartbeat", "delete")
+            for name in ("create", "replace", "patch", "heartbeat", "delete", "fetch")
         }
 
     def now_ms(self) -> int:
@@ -242,14 +259,16 @@ class NodeStore:
         Nodes deleted since their pks were read are left out.
         """
         pks = list(pks)
+        keys = self.keys
+        fetch = self._scripts["fetch"]
         nodes = []
         for start in range(0, len(pks), FETCH_CHUNK):
             chunk = pks[start : start + FETCH_CHUNK]
-            pipe = self.client.pipeline(transaction=False)
-            for pk in chunk:
-                pipe.hmget(self.keys.node(pk), NODE_FIELDS)
-            for pk, values in zip(chunk, pipe.execute(), strict=True):
-                node = decode_node(pk, values)
+            reply = fetch(
+                keys=[keys.pk_index], args=[keys.node_stem, ",".join(map(str, chunk))]
+            )
+            for pk, line in zip(chunk, reply.split("\n"), strict=True):
+                node = decode_line(pk, line)
                 if node is not None:
                     nodes.append(node)
         return nodes

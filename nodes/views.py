@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
@@ -25,7 +25,12 @@ from nodes.schemas import (
     NodeReplaceSchema,
     NodeSchema,
 )
-from nodes.serialize import json_response, node_to_json
+from nodes.serialize import (
+    json_response,
+    json_text_response,
+    node_to_json,
+    nodes_to_json_text,
+)
 from nodes.store import UNCHANGED
 
 blp = Blueprint(
@@ -77,6 +82,11 @@ def node_response(node: dict, status: int = 200):
     return json_response(node_to_json(node, reg.liveness, reg.store.now_ms()), status)
 
 
+def no_content() -> Response:
+    """Return an empty 204, built here so flask-smorest need not serialize ""."""
+    return Response(status=204, mimetype="application/json")
+
+
 def not_found(pk: int):
     abort(404, message=f"node {pk} not found; POST /v1/nodes/list lists existing nodes")
 
@@ -115,11 +125,11 @@ class NodeList(MethodView):
         except SpecError as exc:
             abort(422, message=str(exc), errors={"json": exc.as_errors()})
         result = execute(reg.store, spec)
-        payload = [node_to_json(node, reg.liveness, now_ms) for node in result.nodes]
+        text = nodes_to_json_text(result.nodes, reg.liveness, now_ms)
         headers = {}
         if result.next_cursor is not None:
             headers[NEXT_CURSOR_HEADER] = result.next_cursor
-        return json_response(payload, headers=headers)
+        return json_text_response(text, headers=headers)
 
 
 @blp.route("/nodes/create")
@@ -184,7 +194,7 @@ class NodeItem(MethodView):
         """Delete a node; its pk is never handed out again"""
         if not registry().store.delete(pk):
             not_found(pk)
-        return "", 204
+        return no_content()
 
 
 @blp.route(f"/nodes/{PK_RULE}/heartbeat")
@@ -204,7 +214,7 @@ class NodeHeartbeat(MethodView):
             abort(422, message=f"invalid request: {exc}", errors={"json": exc.errors})
         if not registry().store.heartbeat(pk, current_job_id):
             not_found(pk)
-        return "", 204
+        return no_content()
 
 
 hardware_blp = Blueprint(
