@@ -10,7 +10,6 @@ cursor.
 import heapq
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from filtering import plan as planner
 from filtering.cursor import Cursor, encode_cursor
@@ -18,7 +17,9 @@ from filtering.evaluate import compile_filter, compile_known, make_sort_key
 from filtering.index_check import drop_by_index
 from filtering.intervals import redis_bounds
 from filtering.spec import Spec
-from filtering.tree import referenced_fields
+from filtering.tree import And, SortKey, referenced_fields
+from nodes.full_list import decode_reply, iter_replies
+from nodes.serialize import Liveness, lines_to_json_text, nodes_to_json_text
 from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,37 @@ INDEX_CHUNK = 1000
 MIN_FETCH_BATCH = 16
 
 
-@dataclass
 class ListResult:
-    nodes: list
-    next_cursor: str | None = None
+    """The nodes of a list, or for the full list the replies that hold them.
+
+    ``replies`` (full_list.iter_replies) is read lazily and once: json_text formats
+    each reply as it arrives, so Python's work on one chunk overlaps Redis's work
+    on the next, and ``nodes`` decodes them all into dicts.
+    """
+
+    def __init__(
+        self,
+        nodes: list | None = None,
+        next_cursor: str | None = None,
+        replies: Iterator[str] | None = None,
+    ) -> None:
+        self._nodes = nodes
+        self._replies = replies
+        self.next_cursor = next_cursor
+
+    @property
+    def nodes(self) -> list[dict]:
+        if self._nodes is None:
+            replies, self._replies = self._replies or (), None
+            self._nodes = [node for lines in replies for node in decode_reply(lines)]
+        return self._nodes
+
+    def json_text(self, liveness: Liveness, now_ms: int) -> str:
+        """Return the JSON array of the nodes, as the list view sends it."""
+        if self._nodes is None and self._replies is not None:
+            replies, self._replies = self._replies, None
+            return lines_to_json_text(replies, liveness, now_ms)
+        return nodes_to_json_text(self.nodes, liveness, now_ms)
 
 
 class _Query:
@@ -291,8 +319,20 @@ def make_plan(store: NodeStore, spec: Spec) -> planner.Plan:
     return planner.choose(spec.filter, spec.sort, spec.limit, spec.after, counts, total)
 
 
+def _lists_everything(spec: Spec) -> bool:
+    """Whether the spec asks for every node in pk order, one page."""
+    return (
+        spec.filter == And(())
+        and spec.sort == (SortKey("pk", False),)
+        and spec.limit is None
+        and spec.after is None
+    )
+
+
 def execute(store: NodeStore, spec: Spec) -> ListResult:
     """Return the nodes that match the spec, in order, and the next page's cursor."""
+    if _lists_everything(spec):
+        return ListResult(replies=iter_replies(store))
     plan = make_plan(store, spec)
     log.debug("list plan %s", plan)
     query = _Query(store, spec, plan)

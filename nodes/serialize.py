@@ -8,6 +8,7 @@ the same shape.
 
 import json
 import time
+from collections.abc import Iterable
 from functools import lru_cache
 
 from flask import Response
@@ -90,6 +91,46 @@ def nodes_to_json_text(nodes: list[dict], liveness: Liveness, now_ms: int) -> st
             f'"current_job_id":{"null" if job is None else job},'
             f'"status":"{status}"}}'
         )
+    return "[" + ",".join(parts) + "]"
+
+
+def lines_to_json_text(replies: Iterable[str], liveness: Liveness, now_ms: int) -> str:
+    """Return the JSON array of the nodes in fetch_range.lua replies.
+
+    Each reply holds lines of a pk and the fields of NODE_FIELDS, tab-separated
+    (full_list.py strips the reply's read-on marker). The text equals that of
+    nodes_to_json_text on the decoded nodes: the numbers are copied as Redis holds
+    them, which is the digits of Python ints because only the write scripts store
+    them, so no dict is built per node.
+    """
+    stale_after_ms = liveness.stale_after_ms
+    lost_after_ms = liveness.lost_after_ms
+    parts = []
+    for reply in replies:
+        if not reply:
+            continue
+        for line in reply.split("\n"):
+            pk, index, cpu_mem, gpu_mem, driver, generation, seen, job = line.split(
+                "\t"
+            )
+            last_seen = int(seen)
+            seconds, millis = divmod(last_seen, 1000)
+            age_ms = now_ms - last_seen
+            if age_ms <= stale_after_ms:
+                status = "alive"
+            elif age_ms <= lost_after_ms:
+                status = "stale"
+            else:
+                status = "lost"
+            parts.append(
+                f'{{"pk":{pk},"index":{index},"cpu_mem":{cpu_mem},'
+                f'"driver_version":{_json_string(driver)},'
+                f'"hardware_generation":{_json_string(generation)},'
+                f'"gpu_mem":{gpu_mem},'
+                f'"last_seen":"{_format_second(seconds)}.{millis:03d}Z",'
+                f'"current_job_id":{job or "null"},'
+                f'"status":"{status}"}}'
+            )
     return "[" + ",".join(parts) + "]"
 
 

@@ -1,0 +1,150 @@
+"""Read every node in pk order, chunk by chunk, with Redis and Python overlapping.
+
+Pks are unique integers no larger than the pk counter, so the pk-index score range
+[a, a + FETCH_CHUNK - 1] holds at most FETCH_CHUNK nodes and the ranges up to the
+counter cover every node. fetch_range.lua reads one range's index entries and
+hashes in one call, and the calls for later ranges need no reply of earlier ones:
+they are sent ahead on one connection (a window of them at a time) while Python
+decodes the replies that have arrived, so Redis runs chunk k + 1 while Python
+handles chunk k.
+
+Each call is atomic, so a node is returned whole or not at all, and the ranges are
+disjoint, so no node comes twice. A node created during the list is returned if
+its range has not been read yet; the last range is open upwards so that it also
+takes the nodes created after the counter was read.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterator
+
+import redis
+
+from nodes.store import FETCH_CHUNK, SCRIPTS_DIR, NodeStore, decode_line
+
+log = logging.getLogger(__name__)
+
+# Calls in flight on the connection: Redis buffers at most this many replies of
+# about FETCH_CHUNK * 80 bytes for the list, whatever the fleet size.
+WINDOW = 8
+
+# The ranges are read side by side only while at least one pk in SPARSE_LIMIT up
+# to the counter still exists. After many deletes most ranges would be empty
+# calls, so the list then walks the index by keyset instead: one call per
+# FETCH_CHUNK existing nodes, but each call waits for the previous one's last pk.
+SPARSE_LIMIT = 2
+
+SCRIPT = (SCRIPTS_DIR / "fetch_range.lua").read_text()
+SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
+
+
+def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
+    """Yield every node in pk order as lines of fetch_range.lua's reply.
+
+    Each yielded string holds at most FETCH_CHUNK lines, maybe none; decode_reply
+    turns it into node dicts, serialize.lines_to_json_text into JSON.
+    """
+    keys = store.keys
+    pipe = store.client.pipeline(transaction=False)
+    pipe.get(keys.pk_counter)
+    pipe.zcard(keys.pk_index)
+    counter, count = pipe.execute()
+    top = int(counter or 0)
+    if count == 0:
+        return
+    if top > SPARSE_LIMIT * count + FETCH_CHUNK:
+        log.debug("pk range 1..%s holds %s nodes: keyset walk", top, count)
+        yield from _keyset(store, "-inf")
+        return
+    lows = list(range(1, top + 1, FETCH_CHUNK)) or [1]
+    ranges = [(low, low + FETCH_CHUNK - 1) for low in lows[:-1]]
+    ranges.append((lows[-1], "+inf"))
+    after = None
+    for lines, more in _pipelined(store, ranges, window):
+        yield lines
+        after = more
+    if after is not None:
+        # The open last range was full: nodes beyond the counter were created.
+        yield from _keyset(store, f"({after}")
+
+
+def _keyset(store: NodeStore, low: str) -> Iterator[str]:
+    """Yield the node lines from pk low upwards, one fetch_range.lua call a chunk."""
+    while True:
+        lines, after = _split_marker(_call(store, (low, "+inf")))
+        if lines:
+            yield lines
+        if after is None:
+            return
+        low = f"({after}"
+
+
+def _call(store: NodeStore, pk_range: tuple) -> str:
+    keys = store.keys
+    return store.client.eval(
+        SCRIPT, 1, keys.pk_index, keys.node_stem, *pk_range, FETCH_CHUNK
+    )
+
+
+def _pipelined(store: NodeStore, ranges: list, window: int) -> Iterator[tuple]:
+    """Send the ranges' calls a window ahead on one connection; decode in order.
+
+    SCRIPT LOAD goes out in the same write as the first calls, so EVALSHA finds
+    the script even after a restart or SCRIPT FLUSH. A NOSCRIPT reply (a flush
+    between the two) is answered by calling that range again with EVAL. Replies
+    left unread when an error or the caller stops the walk would reach the next
+    user of the connection, so the connection is then closed before it goes
+    back to the pool.
+    """
+    keys = store.keys
+    head = ("EVALSHA", SHA, 1, keys.pk_index, keys.node_stem)
+    pool = store.client.connection_pool
+    connection = pool.get_connection()
+    unread = 0  # replies sent for but not read yet
+    try:
+        commands = [("SCRIPT", "LOAD", SCRIPT)]
+        sent = 0
+        for received, pk_range in enumerate(ranges):
+            if sent - received <= window // 2 and sent < len(ranges):
+                batch = ranges[sent : sent + window]
+                commands += [(*head, *bounds, FETCH_CHUNK) for bounds in batch]
+                connection.send_packed_command(connection.pack_commands(commands))
+                unread += len(commands)
+                sent += len(batch)
+                commands = []
+            if received == 0:
+                connection.read_response()  # SCRIPT LOAD's reply, the same SHA
+                unread -= 1
+            try:
+                reply = connection.read_response()
+            except redis.exceptions.NoScriptError:
+                unread -= 1
+                log.warning("fetch_range.lua was flushed during a list; using EVAL")
+                reply = _call(store, pk_range)
+            else:
+                unread -= 1
+            yield _split_marker(reply)
+    finally:
+        if unread:
+            connection.disconnect()
+        pool.release(connection)
+
+
+def _split_marker(reply: str) -> tuple[str, int | None]:
+    """Return a fetch_range.lua reply's node lines and the pk to read on after.
+
+    A node line starts with its pk's digits, so only the marker starts with "+".
+    """
+    head, _newline, last = reply.rpartition("\n")
+    if last.startswith("+"):
+        return head, int(last[1:])
+    return reply, None
+
+
+def decode_reply(lines: str) -> list[dict]:
+    """Return the nodes of the node lines that iter_replies yields."""
+    nodes = []
+    for line in lines.split("\n") if lines else ():
+        pk, _tab, fields = line.partition("\t")
+        nodes.append(decode_line(int(pk), fields))
+    return nodes
