@@ -16,10 +16,10 @@ from filtering.cursor import Cursor, encode_cursor
 from filtering.evaluate import compile_filter, compile_known, make_sort_key
 from filtering.index_check import drop_by_index
 from filtering.intervals import redis_bounds
+from filtering.result import ListResult
 from filtering.spec import Spec
 from filtering.tree import And, SortKey, referenced_fields
-from nodes.full_list import decode_reply, iter_replies
-from nodes.serialize import Liveness, lines_to_json_text, nodes_to_json_text
+from nodes.full_list import iter_replies
 from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
@@ -30,39 +30,6 @@ NEXT_CURSOR_HEADER = "Next-Cursor"
 INDEX_CHUNK = 1000
 # Hashes fetched in the first round trip of a walk that needs few more matches.
 MIN_FETCH_BATCH = 16
-
-
-class ListResult:
-    """The nodes of a list, or for the full list the replies that hold them.
-
-    ``replies`` (full_list.iter_replies) is read lazily and once: json_text formats
-    each reply as it arrives, so Python's work on one chunk overlaps Redis's work
-    on the next, and ``nodes`` decodes them all into dicts.
-    """
-
-    def __init__(
-        self,
-        nodes: list | None = None,
-        next_cursor: str | None = None,
-        replies: Iterator[str] | None = None,
-    ) -> None:
-        self._nodes = nodes
-        self._replies = replies
-        self.next_cursor = next_cursor
-
-    @property
-    def nodes(self) -> list[dict]:
-        if self._nodes is None:
-            replies, self._replies = self._replies or (), None
-            self._nodes = [node for lines in replies for node in decode_reply(lines)]
-        return self._nodes
-
-    def json_text(self, liveness: Liveness, now_ms: int) -> str:
-        """Return the JSON array of the nodes, as the list view sends it."""
-        if self._nodes is None and self._replies is not None:
-            replies, self._replies = self._replies, None
-            return lines_to_json_text(replies, liveness, now_ms)
-        return nodes_to_json_text(self.nodes, liveness, now_ms)
 
 
 class _Query:

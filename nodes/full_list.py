@@ -1,7 +1,7 @@
 """Read every node in pk order, chunk by chunk, with Redis and Python overlapping.
 
 Pks are unique integers no larger than the pk counter, so the pk-index score range
-[a, a + FETCH_CHUNK - 1] holds at most FETCH_CHUNK nodes and the ranges up to the
+[a, a + FETCH_CHUNK - 1] contains at most FETCH_CHUNK nodes and the ranges up to the
 counter cover every node. fetch_range.lua reads one range's index entries and
 hashes in one call, and the calls for later ranges need no reply of earlier ones:
 they are sent ahead on one connection (a window of them at a time) while Python
@@ -12,6 +12,9 @@ Each call is atomic, so a node is returned whole or not at all, and the ranges a
 disjoint, so no node comes twice. A node created during the list is returned if
 its range has not been read yet; the last range is open upwards so that it also
 takes the nodes created after the counter was read.
+
+The list view builds the whole body before it answers instead of streaming it:
+an error after the first byte of a streamed body could not become a 503.
 """
 
 import hashlib
@@ -28,10 +31,11 @@ log = logging.getLogger(__name__)
 # about FETCH_CHUNK * 80 bytes for the list, whatever the fleet size.
 WINDOW = 8
 
-# The ranges are read side by side only while at least one pk in SPARSE_LIMIT up
-# to the counter still exists. After many deletes most ranges would be empty
-# calls, so the list then walks the index by keyset instead: one call per
-# FETCH_CHUNK existing nodes, but each call waits for the previous one's last pk.
+# The ranges are read side by side only while the counter is at most
+# SPARSE_LIMIT times the node count (plus one chunk), so they cost at most about
+# SPARSE_LIMIT times the calls of a dense fleet. After many deletes most ranges
+# would be empty calls, so the list then walks the index by keyset instead: one
+# call per FETCH_CHUNK nodes, but each call waits for the previous one's last pk.
 SPARSE_LIMIT = 2
 
 SCRIPT = (SCRIPTS_DIR / "fetch_range.lua").read_text()
@@ -41,8 +45,8 @@ SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
 def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
     """Yield every node in pk order as lines of fetch_range.lua's reply.
 
-    Each yielded string holds at most FETCH_CHUNK lines, maybe none; decode_reply
-    turns it into node dicts, serialize.lines_to_json_text into JSON.
+    Each yielded string contains at most FETCH_CHUNK lines, maybe none.
+    decode_reply turns it into node dicts, serialize.lines_to_json_text into JSON.
     """
     keys = store.keys
     pipe = store.client.pipeline(transaction=False)
@@ -53,7 +57,7 @@ def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
     if count == 0:
         return
     if top > SPARSE_LIMIT * count + FETCH_CHUNK:
-        log.debug("pk range 1..%s holds %s nodes: keyset walk", top, count)
+        log.debug("pk counter %s, %s nodes: listing by keyset walk", top, count)
         yield from _keyset(store, "-inf")
         return
     lows = list(range(1, top + 1, FETCH_CHUNK)) or [1]
@@ -64,7 +68,8 @@ def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
         yield lines
         after = more
     if after is not None:
-        # The open last range was full: nodes beyond the counter were created.
+        # The open last range was full, because nodes were created after the
+        # counter was read: read on from its last pk.
         yield from _keyset(store, f"({after}")
 
 
@@ -90,8 +95,8 @@ def _pipelined(store: NodeStore, ranges: list, window: int) -> Iterator[tuple]:
     """Send the ranges' calls a window ahead on one connection; decode in order.
 
     SCRIPT LOAD goes out in the same write as the first calls, so EVALSHA finds
-    the script even after a restart or SCRIPT FLUSH. A NOSCRIPT reply (a flush
-    between the two) is answered by calling that range again with EVAL. Replies
+    the script even after a restart or SCRIPT FLUSH. After a NOSCRIPT reply (a
+    flush between the two) that range is read again with EVAL. Replies
     left unread when an error or the caller stops the walk would reach the next
     user of the connection, so the connection is then closed before it goes
     back to the pool.
