@@ -51,7 +51,7 @@ def read_all(store, window: int = 2) -> list[dict]:
 REAL_ONLY = pytest.mark.parametrize("redis_client", ["redis"], indirect=True)
 WHOLE = {"driver_version": "535.104.05", "hardware_generation": "hopper"}
 
-# (nodes created, kept when pk % modulus is in kept, extra counter raise)
+# (nodes created, modulus, remainders of the pks kept, extra counter raise)
 SPARSE_CASES = {
     "dense": (2500, 1, {0}, 0),
     "every third kept": (3500, 3, {1}, 0),
@@ -63,14 +63,14 @@ SPARSE_CASES = {
 
 @pytest.mark.parametrize("case", SPARSE_CASES.values(), ids=SPARSE_CASES)
 def test_sparse_ranges(api, store, case):
-    count, modulus, kept, raise_by = case
+    count, modulus, remainders, raise_by = case
     pks = create(store, count)
     for pk in pks:
-        if pk % modulus not in kept:
+        if pk % modulus not in remainders:
             store.delete(pk)
     # Raise the counter as an import of a fleet with large pks does.
     store.client.incrby(store.keys.pk_counter, raise_by)
-    expected = [pk for pk in pks if pk % modulus in kept]
+    expected = [pk for pk in pks if pk % modulus in remainders]
     assert listed_pks(api) == expected
 
 
@@ -93,7 +93,8 @@ def test_writes_during_list(store):
     pks = create(store, 4500)
     replies = iter_replies(store, window=2)
     first = decode_reply(next(replies))
-    # Ranges 4 and 5 are not sent yet with a window of 2: their changes show.
+    # With a window of 2, the fourth and fifth ranges are not sent yet, so the
+    # delete in the fourth and the creates in the open fifth show in the list.
     store.delete(pks[3500])
     store.delete(pks[0])  # already read
     added = create(store, 3)
