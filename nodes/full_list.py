@@ -3,10 +3,9 @@
 Pks are unique integers no larger than the pk counter, so the pk-index score range
 [a, a + FETCH_CHUNK - 1] contains at most FETCH_CHUNK nodes and the ranges up to the
 counter cover every node. fetch_range.lua reads one range's index entries and
-hashes in one call, and the calls for later ranges need no reply of earlier ones:
-they are sent ahead on one connection (a window of them at a time) while Python
-decodes the replies that have arrived, so Redis runs chunk k + 1 while Python
-handles chunk k.
+hashes in one call, and the call for a range needs no reply of earlier ones: it
+is sent on one connection as soon as the previous reply arrives, so Redis reads
+chunk k + 1 while Python formats chunk k.
 
 Each call is atomic, so a node is returned whole or not at all, and the ranges are
 disjoint, so no node comes twice. A node created during the list is returned if
@@ -27,10 +26,6 @@ from nodes.store import FETCH_CHUNK, SCRIPTS_DIR, NodeStore, decode_line
 
 log = logging.getLogger(__name__)
 
-# Calls in flight on the connection: Redis buffers at most this many replies of
-# about FETCH_CHUNK * 80 bytes for the list, whatever the fleet size.
-WINDOW = 8
-
 # The ranges are read side by side only while the counter is at most
 # SPARSE_LIMIT times the node count (plus one chunk), so they cost at most about
 # SPARSE_LIMIT times the calls of a dense fleet. After many deletes most ranges
@@ -42,7 +37,7 @@ SCRIPT = (SCRIPTS_DIR / "fetch_range.lua").read_text()
 SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
 
 
-def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
+def iter_replies(store: NodeStore) -> Iterator[str]:
     """Yield every node in pk order as lines of fetch_range.lua's reply.
 
     Each yielded string contains at most FETCH_CHUNK lines, maybe none.
@@ -64,7 +59,7 @@ def iter_replies(store: NodeStore, window: int = WINDOW) -> Iterator[str]:
     ranges = [(low, low + FETCH_CHUNK - 1) for low in lows[:-1]]
     ranges.append((lows[-1], "+inf"))
     after = None
-    for lines, more in _pipelined(store, ranges, window):
+    for lines, more in _pipelined(store, ranges):
         yield lines
         after = more
     if after is not None:
@@ -91,15 +86,17 @@ def _call(store: NodeStore, pk_range: tuple) -> str:
     )
 
 
-def _pipelined(store: NodeStore, ranges: list, window: int) -> Iterator[tuple]:
-    """Send the ranges' calls a window ahead on one connection; decode in order.
+def _pipelined(store: NodeStore, ranges: list) -> Iterator[tuple]:
+    """Read the ranges in order on one connection, the next call in flight.
 
-    SCRIPT LOAD goes out in the same write as the first calls, so EVALSHA finds
-    the script even after a restart or SCRIPT FLUSH. After a NOSCRIPT reply (a
-    flush between the two) that range is read again with EVAL. Replies
-    left unread when an error or the caller stops the walk would reach the next
-    user of the connection, so the connection is then closed before it goes
-    back to the pool.
+    Each call is sent as soon as the previous reply arrives, before that reply is
+    decoded. Calls sent together gain nothing: Redis ran all seven calls of a
+    6,522-node list that arrived in one write before it wrote the first reply.
+    SCRIPT LOAD goes out with the first call, so EVALSHA finds the script even
+    after a restart or SCRIPT FLUSH, and after a NOSCRIPT reply (a flush during
+    the list) that range is read again with EVAL. A reply left unread, after an
+    error or when the caller stops early, would reach the connection's next user,
+    so the connection is then closed before it goes back to the pool.
     """
     keys = store.keys
     head = ("EVALSHA", SHA, 1, keys.pk_index, keys.node_stem)
@@ -107,19 +104,14 @@ def _pipelined(store: NodeStore, ranges: list, window: int) -> Iterator[tuple]:
     connection = pool.get_connection()
     unread = 0  # replies sent for but not read yet
     try:
-        commands = [("SCRIPT", "LOAD", SCRIPT)]
-        sent = 0
-        for received, pk_range in enumerate(ranges):
-            if sent - received <= window // 2 and sent < len(ranges):
-                batch = ranges[sent : sent + window]
-                commands += [(*head, *bounds, FETCH_CHUNK) for bounds in batch]
-                connection.send_packed_command(connection.pack_commands(commands))
-                unread += len(commands)
-                sent += len(batch)
-                commands = []
-            if received == 0:
-                connection.read_response()  # SCRIPT LOAD's reply, the same SHA
-                unread -= 1
+        first = (*head, *ranges[0], FETCH_CHUNK)
+        connection.send_packed_command(
+            connection.pack_commands([("SCRIPT", "LOAD", SCRIPT), first])
+        )
+        unread = 2
+        connection.read_response()  # SCRIPT LOAD's reply: the same SHA
+        unread -= 1
+        for position, pk_range in enumerate(ranges):
             try:
                 reply = connection.read_response()
             except redis.exceptions.NoScriptError:
@@ -128,6 +120,10 @@ def _pipelined(store: NodeStore, ranges: list, window: int) -> Iterator[tuple]:
                 reply = _call(store, pk_range)
             else:
                 unread -= 1
+            if position + 1 < len(ranges):
+                command = (*head, *ranges[position + 1], FETCH_CHUNK)
+                connection.send_packed_command(connection.pack_command(*command))
+                unread += 1
             yield _split_marker(reply)
     finally:
         if unread:

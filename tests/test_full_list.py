@@ -42,10 +42,8 @@ def listed_pks(api) -> list[int]:
     return [node["pk"] for node in listed(api)]
 
 
-def read_all(store, window: int = 2) -> list[dict]:
-    return [
-        node for lines in iter_replies(store, window) for node in decode_reply(lines)
-    ]
+def read_all(store) -> list[dict]:
+    return [node for lines in iter_replies(store) for node in decode_reply(lines)]
 
 
 REAL_ONLY = pytest.mark.parametrize("redis_client", ["redis"], indirect=True)
@@ -91,10 +89,10 @@ def test_empty_registry(api):
 
 def test_writes_during_list(store):
     pks = create(store, 4500)
-    replies = iter_replies(store, window=2)
+    replies = iter_replies(store)
     first = decode_reply(next(replies))
-    # With a window of 2, the fourth and fifth ranges are not sent yet, so the
-    # delete in the fourth and the creates in the open fifth show in the list.
+    # Only the second range is sent yet, so the delete in the fourth and the
+    # creates in the open fifth show in the list.
     store.delete(pks[3500])
     store.delete(pks[0])  # already read
     added = create(store, 3)
@@ -142,7 +140,7 @@ def test_script_flush_between_lists(redis_client, api, store):
 def test_script_flush_during_list(redis_client, store, caplog):
     create(store, 3100)
     expected = read_all(store)
-    replies = iter_replies(store, window=2)
+    replies = iter_replies(store)
     first = decode_reply(next(replies))
     redis_client.script_flush()
     rest = [node for lines in replies for node in decode_reply(lines)]
@@ -153,7 +151,7 @@ def test_script_flush_during_list(redis_client, store, caplog):
 def test_abandoned_list_closes_connection(redis_client, store):
     create(store, 3100)
     expected = read_all(store)
-    replies = iter_replies(store, window=8)
+    replies = iter_replies(store)
     next(replies)
     replies.close()
     assert not redis_client.connection_pool._in_use_connections
