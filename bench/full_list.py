@@ -9,16 +9,15 @@ Prints the median server time of ROUNDS requests for each.
 Run: python bench/full_list.py 6522 26088 104352
 
 Measured with Python 3.11 on a 2-core virtual machine that other jobs loaded (load
-average 3 to 5), median of 7 requests, best two of three runs:
+average about 1), median of 7 requests, three runs:
 
-    nodes     walk         pk ranges
-    6,522     114-118 ms   65-66 ms
-    26,088    468-487 ms   224-277 ms
-    104,352   1887-1888 ms 902-907 ms
+    nodes     walk          pk ranges
+    6,522     115-117 ms    46-60 ms
+    26,088    459-525 ms    174-180 ms
+    104,352   1910-1998 ms  719-730 ms
 
-Inside fetch_range.lua, HMGET costs about 5 of the 6.4 microseconds per node, so
-Redis bounds the list at about 6.4 microseconds per node while Python's formatting
-(about 3 to 6) runs alongside.
+Redis spends about 6 microseconds per node in fetch_range.lua (INFO commandstats),
+5 of them in HMGET, and Python formats a node in about 4, alongside.
 """
 
 import statistics
