@@ -26,11 +26,12 @@ from nodes.store import FETCH_CHUNK, SCRIPTS_DIR, NodeStore, decode_line
 
 log = logging.getLogger(__name__)
 
-# The ranges are read side by side only while the counter is at most
-# SPARSE_LIMIT times the node count (plus one chunk), so they cost at most about
-# SPARSE_LIMIT times the calls of a dense fleet. After many deletes most ranges
-# would be empty calls, so the list then walks the index by keyset instead: one
-# call per FETCH_CHUNK nodes, but each call waits for the previous one's last pk.
+# The list reads by pk range only while the counter is at most SPARSE_LIMIT times
+# the node count (plus one chunk), so it makes at most about SPARSE_LIMIT times the
+# calls of a dense fleet. After many deletes most ranges would be empty calls, so
+# the list then walks the index by keyset instead: one call per FETCH_CHUNK nodes,
+# but a call is sent only after the previous reply is read, so Redis and Python
+# take turns instead of overlapping.
 SPARSE_LIMIT = 2
 
 SCRIPT = (SCRIPTS_DIR / "fetch_range.lua").read_text()
