@@ -22,11 +22,12 @@ from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
+from nodes.error_body import cap_errors, error_response, summarize_errors
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
 from nodes.request_body import StrictJsonParser, parse_request_body
-from nodes.serialize import Liveness, json_response
+from nodes.serialize import Liveness
 from nodes.store import NodeStore
 from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
@@ -116,23 +117,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         data = getattr(error, "data", None) or {}
-        errors = data.get("errors") or data.get("messages") or {}
+        errors = cap_errors(data.get("errors") or data.get("messages") or {})
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
-        payload = {
-            "code": error.code,
-            "status": error.name,
-            "message": message or describe_http_error(error),
-            "errors": errors,
-        }
         headers = {
             name: value
             for name, value in error.get_headers()
             if name.lower() != "content-type"
         }
         headers.update(data.get("headers") or {})
-        return json_response(payload, error.code, headers)
+        return error_response(
+            error.code, message or describe_http_error(error), errors, headers
+        )
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
@@ -204,45 +201,16 @@ def _transient_error_code(error: redis.ResponseError) -> str | None:
     return None
 
 
-def summarize_errors(errors: dict) -> str:
-    """Join validation errors into one line: 'invalid request: index: ...'."""
-    parts = []
-    for location_errors in errors.values():
-        if not isinstance(location_errors, dict):
-            continue
-        for field, messages in location_errors.items():
-            text = (
-                "; ".join(str(m) for m in messages)
-                if isinstance(messages, list)
-                else str(messages)
-            )
-            parts.append(text if field == "_schema" else f"{field}: {text}")
-    return "invalid request: " + " | ".join(parts) if parts else "invalid request"
-
-
 def _unavailable(message: str):
-    return json_response(
-        {
-            "code": 503,
-            "status": "Service Unavailable",
-            "message": f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
-            "errors": {},
-        },
+    return error_response(
         503,
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
 def _server_error(message: str):
-    return json_response(
-        {
-            "code": 500,
-            "status": "Internal Server Error",
-            "message": message,
-            "errors": {},
-        },
-        500,
-    )
+    return error_response(500, message)
 
 
 def create_app(config: Mapping | None = None) -> Flask:

@@ -6,6 +6,7 @@ checks and messages match the current_job_id field of NodePatchSchema.
 
 from webargs import core
 
+from nodes.error_body import cap_errors
 from nodes.schemas import MAX_JOB_ID
 from nodes.store import UNCHANGED
 
@@ -30,6 +31,7 @@ class HeartbeatBodyError(ValueError):
     """An invalid heartbeat body; ``errors`` maps each field to its messages."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
+        errors = cap_errors({"json": errors})["json"]
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
 
