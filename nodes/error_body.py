@@ -3,7 +3,7 @@
 Every error the service returns goes through ``error_response``, so no body lacks a
 key. ``errors`` maps a location ("json") to a dict of field names and their messages;
 it is capped at MAX_LISTED_FIELDS fields, so a body with thousands of invalid fields
-gets a short answer.
+gets a short response.
 """
 
 from flask import Response
