@@ -26,7 +26,7 @@ from nodes.error_body import cap_errors, error_response, summarize_errors
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
-from nodes.request_body import StrictJsonParser, parse_request_body
+from nodes.request_body import parse_request_body
 from nodes.serialize import Liveness
 from nodes.store import NodeStore
 from nodes.views import MAX_PK, hardware_blp, register_components
@@ -265,7 +265,6 @@ def create_app(config: Mapping | None = None) -> Flask:
             "extra_plugins": [AccessPlugin()],
         },
     )
-    api.ARGUMENTS_PARSER = StrictJsonParser()
     for blueprint in (
         nodes_blueprint,
         hardware_blp,
@@ -273,7 +272,6 @@ def create_app(config: Mapping | None = None) -> Flask:
         consistency_blueprint,
         admin_blp,
     ):
-        blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
     register_components(api)
     register_error_handlers(app)

@@ -7,6 +7,7 @@ checks and messages match the current_job_id field of NodePatchSchema.
 from webargs import core
 
 from nodes.error_body import cap_errors
+from nodes.json_numbers import OverlongNumber
 from nodes.schemas import MAX_JOB_ID
 from nodes.store import UNCHANGED
 
@@ -67,11 +68,16 @@ def parse_heartbeat_body(body: object) -> object:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
+        got = (
+            str(value)
+            if isinstance(value, OverlongNumber)
+            else f"{value!r} ({type(value).__name__})"
+        )
         raise HeartbeatBodyError(
             {
                 "current_job_id": [
                     f"current_job_id must be an integer from 1 to {MAX_JOB_ID} or"
-                    f" null, got {value!r} ({type(value).__name__})"
+                    f" null, got {got}"
                 ]
             }
         )

@@ -9,6 +9,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from nodes.json_numbers import OverlongNumber
+
 MAX_INDEX = 255
 MAX_BYTES = 2**53 - 1
 MAX_DRIVER_VERSION_LENGTH = 64
@@ -34,6 +36,11 @@ class StrictInteger(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         what = f"an integer{self.unit}"
+        if isinstance(value, OverlongNumber):
+            raise ValidationError(
+                f"{attr} must be {what} from {self.minimum} to {self.maximum},"
+                f" got {value}"
+            )
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
                 f"{attr} must be {what} from {self.minimum} to {self.maximum},"
