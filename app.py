@@ -149,6 +149,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StoreCorruptError)
     def handle_corrupt_store(error: StoreCorruptError):
+        log.error("%s %s failed: %s", request.method, request.path, error)
         return _server_error(str(error))
 
 
