@@ -26,11 +26,12 @@ from nodes.error_body import cap_errors, error_response, summarize_errors
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
+from nodes.pk_converter import MAX_PK, PkConverter, pk_parameter_schema
 from nodes.request_body import parse_request_body
 from nodes.serialize import Liveness
 from nodes.store import NodeStore
-from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
+from nodes.views import hardware_blp, register_components
 from operations.consistency_views import blp as consistency_blueprint
 from operations.health import blp as health_blueprint
 from operations.reap_views import admin_blp
@@ -158,7 +159,10 @@ def describe_http_error(error: HTTPException) -> str:
     if isinstance(error, NotFound):
         message = f"no route matches {request.method} {request.path}"
         if request.path.startswith("/v1/nodes/"):
-            message += f"; a node pk is an integer from 1 to {MAX_PK}"
+            message += (
+                f"; a node pk is an integer from 1 to {MAX_PK}, written in ASCII"
+                " digits without a leading zero"
+            )
         return message + "; /openapi.json lists the routes"
     if isinstance(error, MethodNotAllowed):
         allowed = ", ".join(sorted(error.valid_methods or ()))
@@ -234,6 +238,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     store = NodeStore(client, KeySpace(settings.key_prefix), catalog, clock)
 
     app = Flask(__name__)
+    # Before any route is added: rules read these when they are bound to the map.
+    app.url_map.converters["pk"] = PkConverter
+    # No redirects: werkzeug would answer "//" or a missing trailing slash with an
+    # HTML 308 that no error handler sees. Such paths get the JSON 404 instead.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = True
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE="Node registry",
@@ -266,6 +276,7 @@ def create_app(config: Mapping | None = None) -> Flask:
             "extra_plugins": [AccessPlugin()],
         },
     )
+    api.register_converter(PkConverter, pk_parameter_schema)
     for blueprint in (
         nodes_blueprint,
         hardware_blp,

@@ -37,8 +37,8 @@ blp = Blueprint(
 )
 blp.ARGUMENTS_PARSER = STRICT_JSON_PARSER
 
-MAX_PK = 2**53 - 1
-PK_RULE = f"<int(min=1, max={MAX_PK}):pk>"
+# The "pk" converter is nodes.pk_converter.PkConverter, which create_app registers.
+PK_RULE = "<pk:pk>"
 
 
 def register_components(api: Api) -> None:
