@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, current_app, request, send_from_directory
+from flask import Flask, Response, current_app, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -218,6 +218,13 @@ def _server_error(message: str):
     return error_response(500, message)
 
 
+def drop_content_type_of_no_content(response: Response) -> Response:
+    """Remove Content-Type from a 204, which has no body to describe."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
 def create_app(config: Mapping | None = None) -> Flask:
     """Build the app from the environment, or from ``config`` when given.
 
@@ -268,6 +275,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app, TokenTable.from_config(settings.tokens_text, settings.tokens_file_text)
     )
     app.before_request(parse_request_body)
+    app.after_request(drop_content_type_of_no_content)
 
     api = Api(
         app,
