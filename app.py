@@ -247,8 +247,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask(__name__)
     # Before any route is added: rules read these when they are bound to the map.
     app.url_map.converters["pk"] = PkConverter
-    # No redirects: werkzeug would answer "//" or a missing trailing slash with an
-    # HTML 308 that no error handler sees. Such paths get the JSON 404 instead.
+    # No redirects: werkzeug would respond to "//" or a missing trailing slash with
+    # an HTML 308 that bypasses the error handlers. Such paths get the JSON 404.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = True
     app.config.update(

@@ -37,7 +37,7 @@ preload_app = False
 # on one host (tests, benchmarks) would fight over it, and the service needs none.
 control_socket_disable = True
 # gunicorn rejects a request beyond these limits itself, with an HTML 414, 431 or 400
-# that the app never sees (README, "Errors"). The API's longest request line is
+# that never reaches the app (README, "Errors"). The API's longest request line is
 # under 100 bytes and it reads no query string, so 2048 bytes leave ample room.
 # 100 header fields of up to 8190 bytes each are gunicorn's defaults, kept explicit.
 limit_request_line = 2048

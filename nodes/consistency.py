@@ -37,7 +37,7 @@ class Report:
     index_entries: int = 0
     problem_count: int = 0
     # Problems that repair fixed, and damaged nodes (never fixed): a hash that lacks
-    # a field, holds a non-integer or names a hardware ID outside the catalog.
+    # a field, has a non-integer value or names a hardware ID outside the catalog.
     repaired_count: int = 0
     unrepairable_nodes: int = 0
     pk_counter: int = 0

@@ -1,8 +1,8 @@
 """The JSON body of every error response: {code, status, message, errors}.
 
 Every error the service returns goes through ``error_response``, so no body lacks a
-key. ``errors`` maps a location ("json") to a dict of field names and their messages;
-it is capped at MAX_LISTED_FIELDS fields, so a body with thousands of invalid fields
+key. ``errors`` maps a location ("json") to a dict of field names and their messages.
+It lists at most MAX_LISTED_FIELDS fields, so a body with thousands of invalid fields
 gets a short response.
 """
 

@@ -26,7 +26,7 @@ REQUIRED_HASH_FIELDS = (
 
 
 class DamagedNodeError(StoreCorruptError):
-    """A node hash lacks a required field or holds a value that is not an integer."""
+    """A node hash lacks a required field or has a non-integer where one belongs."""
 
     def __init__(self, pk: int, record: dict) -> None:
         self.pk = pk

@@ -1,4 +1,4 @@
-"""The value that stands in for a JSON number too long to parse.
+"""The value that replaces a JSON number too long to parse.
 
 Python's int() takes time quadratic in the number of digits, so the body parser reads
 no number longer than MAX_NUMBER_DIGITS digits. It puts an OverlongNumber in its

@@ -7,7 +7,7 @@ paths named one node. This converter gives each pk exactly one path.
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-# Redis stores a score as a double, which holds integers exactly up to 2**53.
+# Redis stores a score as a double, which represents integers exactly up to 2**53.
 MAX_PK = 2**53 - 1
 
 

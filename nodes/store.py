@@ -49,7 +49,7 @@ def _job_argument(current_job_id: object) -> str:
 def decode_node(pk: int, values: list) -> dict | None:
     """Build a node dict from HMGET values in NODE_FIELDS order, None if deleted.
 
-    Raises DamagedNodeError when the hash lacks a field or holds a non-integer.
+    Raises DamagedNodeError when the hash lacks a field or has a non-integer value.
     """
     index, cpu_mem, gpu_mem, driver, generation, last_seen, job = values
     if generation is None or driver is None:
