@@ -1,0 +1,143 @@
+"""Command-line options of python -m bench.run."""
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.fleet import GIB, FleetParameters
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+# The trace's folder: ALIBABA_TRACE_DIR, else ../shared/data/alibaba-gpu-v2023 beside
+# the repository.
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("ALIBABA_TRACE_DIR")
+    or REPOSITORY.parent / "shared" / "data" / "alibaba-gpu-v2023"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    data_dir: Path
+    fleet: FleetParameters
+    copies: tuple[int, ...]
+    seconds: float
+    list_seconds: float
+    wrk_threads: int
+    connections: int
+    heartbeat_interval_seconds: float
+    dashboards: int
+    page_size: int
+    profile_seconds: float
+    output_dir: Path
+
+
+def _gib(text: str) -> int:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of GiB, got {text}"
+        )
+    return int(value * GIB)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Benchmark the node registry against its ceilings and Datasette"
+        " in one run, and print the table of docs/benchmarks.md.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="folder with openb_node_list_all_node.csv (default: %(default)s)",
+    )
+    trace = parser.add_argument_group(
+        "fleet parameters", "what the trace does not disclose; required"
+    )
+    trace.add_argument("--g2-generation", required=True, help="hardware ID for G2")
+    trace.add_argument(
+        "--g2-gpu-mem-gib", type=_gib, required=True, help="GPU memory of G2, GiB"
+    )
+    trace.add_argument("--g3-generation", required=True, help="hardware ID for G3")
+    trace.add_argument(
+        "--g3-gpu-mem-gib", type=_gib, required=True, help="GPU memory of G3, GiB"
+    )
+    trace.add_argument(
+        "--driver-version", required=True, help="driver_version of every node"
+    )
+    parser.add_argument(
+        "--copy-generation",
+        default="hopper",
+        help="hardware ID of the copies that make the larger fleets; must differ from"
+        " every generation of the trace (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=8,
+        help="length of each throughput measurement (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--list-seconds",
+        type=float,
+        default=5,
+        help="length of each list-latency measurement (default: %(default)s)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=16,
+        help="open connections of each throughput measurement (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=10,
+        help="seconds between two heartbeats of one node in the dashboard scenario"
+        " (default: %(default)s)",
+    )
+    parser.add_argument("--dashboards", type=int, default=20)
+    parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument(
+        "--profile-seconds",
+        type=float,
+        default=6,
+        help="py-spy sampling time per profile; 0 skips profiling (default:"
+        " %(default)s)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=REPOSITORY / "bench" / "results",
+        help="where results.json, table.md, profiles and server logs go",
+    )
+    return parser
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    args = parser().parse_args(argv)
+    fleet = FleetParameters(
+        g2_generation=args.g2_generation,
+        g2_gpu_mem_bytes=args.g2_gpu_mem_gib,
+        g3_generation=args.g3_generation,
+        g3_gpu_mem_bytes=args.g3_gpu_mem_gib,
+        driver_version=args.driver_version,
+        copy_generation=args.copy_generation,
+    )
+    return Options(
+        data_dir=args.data_dir,
+        fleet=fleet,
+        copies=(1, 4, 16),
+        seconds=args.seconds,
+        list_seconds=args.list_seconds,
+        wrk_threads=args.wrk_threads,
+        connections=args.connections,
+        heartbeat_interval_seconds=args.heartbeat_interval,
+        dashboards=args.dashboards,
+        page_size=args.page_size,
+        profile_seconds=args.profile_seconds,
+        output_dir=args.output_dir,
+    )

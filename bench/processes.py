@@ -1,0 +1,134 @@
+"""The servers a benchmark run starts and stops: Redis, gunicorn and Datasette.
+
+Every server listens on a free loopback port. The registry runs under the
+repository's gunicorn.conf.py, unchanged, so it is measured in its production
+configuration.
+"""
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gunicorn.config
+import requests
+
+from tests.redis_server import RedisServer, free_port
+
+log = logging.getLogger(__name__)
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+__all__ = ["RedisServer", "Server", "free_port", "start_datasette", "start_gunicorn"]
+
+
+class Server:
+    """One child process serving HTTP on 127.0.0.1:port, stopped with stop()."""
+
+    def __init__(self, name: str, command: list[str], port: int, env: dict) -> None:
+        self.name = name
+        self.port = port
+        self.log_path = Path(env["BENCH_LOG_DIR"]) / f"{name}.log"
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            command,
+            cwd=REPOSITORY,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path: str, timeout_seconds: float = 30.0) -> None:
+        """Poll path until it returns any HTTP status, or raise with the log tail."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                requests.get(self.url + path, timeout=1)
+                return
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.1)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start on port {self.port}:\n{tail}")
+
+    def wait_idle(self, path: str, timeout_seconds: float = 120.0) -> float:
+        """Wait until path answers within 50 ms, so requests that a load generator
+        left in flight are done; returns the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout_seconds:
+            begin = time.monotonic()
+            try:
+                requests.get(self.url + path, timeout=timeout_seconds)
+            except requests.RequestException:
+                time.sleep(0.1)
+                continue
+            if time.monotonic() - begin < 0.05:
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} is still busy after {timeout_seconds:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in 20 s; killing it", self.name)
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+
+
+def _bin(name: str) -> str:
+    """Return the path of a console script of this virtualenv, else from PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(
+            f"{name} is not installed; run pip install -e '.[bench]' in this"
+            " repository's virtualenv"
+        )
+    return found
+
+
+def start_gunicorn(name: str, app: str, env: dict) -> Server:
+    """Start gunicorn with gunicorn.conf.py serving app ("module:variable")."""
+    port = free_port()
+    server_env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
+    command = [_bin("gunicorn"), "--config", "gunicorn.conf.py"]
+    if any(s.name == "control_socket_disable" for s in gunicorn.config.KNOWN_SETTINGS):
+        # gunicorn 27 opens a control socket at one fixed path per user by default,
+        # so two servers of one run would take it from each other.
+        command.append("--no-control-socket")
+    return Server(name, [*command, app], port, server_env)
+
+
+def start_datasette(database: Path, env: dict) -> Server:
+    """Start one Datasette process serving database read-only (bench/peer_app.py)."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.peer_app", str(database), str(port)]
+    return Server("datasette", command, port, {**env, "PYTHONUNBUFFERED": "1"})
+
+
+def base_environment(log_dir: Path) -> dict:
+    """Return the environment for child servers, without any inherited REDIS_URL."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("REDIS_", "REGISTRY_", "WEB_", "ACCESS_LOG"))
+    }
+    env["BENCH_LOG_DIR"] = str(log_dir)
+    env["PYTHONPATH"] = str(REPOSITORY)
+    return env

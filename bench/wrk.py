@@ -1,0 +1,118 @@
+"""Run wrk with the Lua scripts of bench/lua and parse their one-line JSON report."""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LUA_DIR = Path(__file__).resolve().parent / "lua"
+RESULT_MARK = "BENCH_RESULT "
+
+
+def require_wrk() -> str:
+    """Return the path of wrk, or raise with how to install it."""
+    path = shutil.which("wrk")
+    if path is None:
+        raise RuntimeError(
+            "wrk is not installed; the benchmarks use it as the HTTP load generator."
+            " Install it with: apt-get install wrk (Debian and Ubuntu)"
+        )
+    return path
+
+
+@dataclass
+class WrkResult:
+    """One wrk run; latencies in milliseconds."""
+
+    requests: int
+    seconds: float
+    errors: int
+    bytes: int
+    mean_ms: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "rate": self.rate}
+
+
+def _command(
+    url: str,
+    script: str,
+    args: list[str],
+    seconds: float,
+    threads: int,
+    connections: int,
+    headers: dict[str, str],
+) -> list[str]:
+    command = [
+        require_wrk(),
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={max(1, round(seconds))}s",
+        "--timeout=30s",
+        f"--script={LUA_DIR / script}",
+    ]
+    for name, value in headers.items():
+        command.append(f"--header={name}: {value}")
+    return [*command, url, "--", *args]
+
+
+def start(
+    url: str,
+    script: str,
+    args: list[str],
+    seconds: float,
+    threads: int = 1,
+    connections: int = 1,
+    headers: dict[str, str] | None = None,
+    delay_ms: int = 0,
+) -> subprocess.Popen:
+    """Start wrk in the background; pass the process to finish()."""
+    env = {**os.environ, "BENCH_LUA_DIR": str(LUA_DIR), "BENCH_DELAY_MS": str(delay_ms)}
+    command = _command(url, script, args, seconds, threads, connections, headers or {})
+    log.debug("running %s", command)
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish(process: subprocess.Popen, timeout_seconds: float = 120) -> WrkResult:
+    """Wait for a wrk process and return its result, or raise with its output."""
+    stdout, stderr = process.communicate(timeout=timeout_seconds)
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            data = json.loads(line[len(RESULT_MARK) :])
+            break
+    else:
+        raise RuntimeError(
+            f"wrk exited with {process.returncode} and no result:\n{stdout}\n{stderr}"
+        )
+    errors = sum(value for name, value in data.items() if name.startswith("errors_"))
+    return WrkResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        errors=errors,
+        bytes=data["bytes"],
+        mean_ms=data["latency_mean_us"] / 1000,
+        p50_ms=data["latency_p50_us"] / 1000,
+        p90_ms=data["latency_p90_us"] / 1000,
+        p99_ms=data["latency_p99_us"] / 1000,
+        max_ms=data["latency_max_us"] / 1000,
+    )
+
+
+def run(url: str, script: str, args: list[str], seconds: float, **options) -> WrkResult:
+    """Run wrk in the foreground for ``seconds`` and return its result."""
+    return finish(start(url, script, args, seconds, **options), seconds + 60)
