@@ -13,25 +13,27 @@ from nodes.keys import KeySpace
 from nodes.store import SCRIPTS_DIR
 
 
-def framework_floor(url: str, options: Options) -> wrk.WrkResult:
+def framework_floor(url: str, options: Options, seconds: float) -> wrk.WrkResult:
     """Measure GET /floor of the floor app: Flask and gunicorn doing no work."""
     return wrk.run(
         url,
         "fixed.lua",
         ["GET", "/floor"],
-        options.seconds,
+        seconds,
         threads=options.wrk_threads,
         connections=options.connections,
     )
 
 
-def one_call_floor(url: str, nodes: int, options: Options) -> wrk.WrkResult:
+def one_call_floor(
+    url: str, nodes: int, options: Options, seconds: float
+) -> wrk.WrkResult:
     """Measure POST /one-call/{pk} of the floor app on random pks of the fleet."""
     return wrk.run(
         url,
         "heartbeat.lua",
         ["POST", "/one-call/{pk}", "1", str(nodes)],
-        options.seconds,
+        seconds,
         threads=options.wrk_threads,
         connections=options.connections,
     )

@@ -16,11 +16,17 @@ DEFAULT_DATA_DIR = Path(
 )
 
 
+# Fleet sizes as multiples of the trace's nodes: 6,522, 26,088 and 104,352 nodes for
+# the Alibaba trace.
+COPIES = (1, 4, 16)
+
+
 @dataclass(frozen=True)
 class Options:
     data_dir: Path
     fleet: FleetParameters
     copies: tuple[int, ...]
+    rounds: int
     seconds: float
     list_seconds: float
     wrk_threads: int
@@ -85,6 +91,13 @@ def parser() -> argparse.ArgumentParser:
         default=5,
         help="length of each list-latency measurement (default: %(default)s)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="turns that compared measurements take, each a share of the time"
+        " (default: %(default)s)",
+    )
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument(
         "--connections",
@@ -130,7 +143,8 @@ def parse(argv: list[str] | None = None) -> Options:
     return Options(
         data_dir=args.data_dir,
         fleet=fleet,
-        copies=(1, 4, 16),
+        copies=COPIES,
+        rounds=max(1, args.rounds),
         seconds=args.seconds,
         list_seconds=args.list_seconds,
         wrk_threads=args.wrk_threads,

@@ -17,13 +17,17 @@ def _verdict(ok: bool | None) -> str:
     return {True: "met", False: "**missed**", None: "not measured"}[ok]
 
 
-def ceilings(results: dict) -> list[str]:
-    ceiling = results["ceilings"]
-    framework = ceiling["framework floor"]
-    one_call = ceiling["one-call floor"]
-    redis_rate = ceiling["redis"]["rate"]
+def _sizes(mapping: dict) -> list:
+    return sorted(mapping, key=int)
+
+
+def ceiling_rows(results: dict) -> list[str]:
+    beats = results["heartbeat"]
+    first = beats[_sizes(beats)[0]]
+    framework, one_call = first["framework floor"], first["one-call floor"]
+    redis_rate = results["redis_ceiling"]["rate"]
     return [
-        "| ceiling | requests/s | p50 / p99 | ratio |",
+        f"| ceiling, {_n(_sizes(beats)[0])} nodes | requests/s | p50 / p99 | ratio |",
         "|---|---|---|---|",
         f"| framework floor (GET, small JSON) | {_rate(framework)} |"
         f" {framework['p50_ms']:.2f} / {framework['p99_ms']:.2f} ms | 1 |",
@@ -37,102 +41,124 @@ def ceilings(results: dict) -> list[str]:
 
 
 def heartbeat_rows(results: dict) -> list[str]:
-    one_call = results["ceilings"]["one-call floor"]
-    redis_rate = results["ceilings"]["redis"]["rate"]
     beats = results["heartbeat"]
-    sizes = sorted(beats, key=int)
+    redis_rate = results["redis_ceiling"]["rate"]
+    sizes = _sizes(beats)
     first = beats[sizes[0]]
+    first_share = first["registry"]["rate"] / first["one-call floor"]["rate"]
     rows = []
     for size in sizes:
-        beat = beats[size]
-        ratio = beat["rate"] / one_call["rate"]
+        registry, one_call = beats[size]["registry"], beats[size]["one-call floor"]
+        share = registry["rate"] / one_call["rate"]
         cells = (
-            f"{_rate(beat)}, p50 {beat['p50_ms']:.2f} ms, p99 {beat['p99_ms']:.2f} ms,"
-            f" {beat['errors']} errors"
+            f"{_rate(registry)}, p50 {registry['p50_ms']:.2f} ms, p99"
+            f" {registry['p99_ms']:.2f} ms, {registry['errors']} errors; one-call"
+            f" floor {_rate(one_call)}"
         )
         measure = (
-            f"{ratio:.2f} x one-call floor, {beat['rate'] / redis_rate:.3f} x Redis"
+            f"{share:.2f} x one-call floor, {registry['rate'] / redis_rate:.3f} x Redis"
             " ceiling"
         )
         if size == sizes[0]:
-            rows.append(
-                f"| heartbeats, {_n(size)} nodes | {cells} | {measure} |"
-                f" >= 0.9 x one-call floor | {_verdict(ratio >= 0.9)} |"
+            target, verdict = ">= 0.9 x one-call floor", _verdict(share >= 0.9)
+        elif size == sizes[-1]:
+            change = registry["rate"] / first["registry"]["rate"]
+            share_change = share / first_share
+            measure += (
+                f"; {change:.2f} x the {_n(sizes[0])} rate, {share_change:.2f} x its"
+                " share of the one-call floor"
             )
+            target = f"within 10% of the {_n(sizes[0])} figure"
+            verdict = _verdict(share_change >= 0.9)
         else:
-            change = beat["rate"] / first["rate"]
-            last = size == sizes[-1]
-            rows.append(
-                f"| heartbeats, {_n(size)} nodes | {cells} | {measure};"
-                f" {change:.2f} x the {_n(sizes[0])} figure |"
-                + (" within 10% of the smallest fleet |" if last else " - |")
-                + (f" {_verdict(change >= 0.9)} |" if last else " - |")
-            )
+            target, verdict = "-", "-"
+        rows.append(
+            f"| heartbeats, {_n(size)} nodes | {cells} | {measure} | {target} |"
+            f" {verdict} |"
+        )
     return rows
 
 
 def _ms(result: dict | None) -> str:
-    return "-" if result is None else f"{result['p50_ms']:.1f} ms"
+    if result is None:
+        return "-"
+    if not result["requests"]:
+        return "none finished"
+    return f"{result['p50_ms']:.1f} ms"
+
+
+def _query_row(query: str, size, entry: dict, smallest: dict | None, last: bool):
+    registry, peer = entry.get("registry"), entry["peer"]
+    rows_text = f"{entry.get('registry_rows', '-')} / {entry['peer_rows']} rows"
+    measured = f"{_ms(registry)} / {_ms(peer)} ({rows_text})"
+    target = "faster than the peer"
+    if query != "full list" and last:
+        target += " and <= 1.3 x the smallest fleet"
+    if not registry or not registry["requests"] or not peer["requests"]:
+        return (
+            f"| {query}, {_n(size)} nodes | {measured} | - | {target} | not measured |"
+        )
+    ratio = registry["p50_ms"] / peer["p50_ms"]
+    measure, ok = f"{ratio:.2f} x peer", ratio < 1
+    if query != "full list" and last and smallest and smallest["requests"]:
+        growth = registry["p50_ms"] / smallest["p50_ms"]
+        measure += f"; {growth:.2f} x the smallest fleet"
+        ok = ok and growth <= 1.3
+    return (
+        f"| {query}, {_n(size)} nodes | {measured} | {measure} | {target} |"
+        f" {_verdict(ok)} |"
+    )
 
 
 def list_rows(results: dict) -> list[str]:
     lists = results["lists"]
-    sizes = sorted(lists, key=int)
+    sizes = _sizes(lists)
     rows = []
     for query in QUERY_ORDER:
         smallest = lists[sizes[0]][query].get("registry")
         for size in sizes:
             entry = lists[size][query]
-            registry, peer = entry.get("registry"), entry["peer"]
-            rows_text = f"{entry.get('registry_rows', '-')} / {entry['peer_rows']} rows"
-            if registry is None:
-                rows.append(
-                    f"| {query}, {_n(size)} nodes | - / {_ms(peer)} ({rows_text}) | - |"
-                    " faster than the peer | not measured |"
-                )
-                continue
-            ratio = registry["p50_ms"] / peer["p50_ms"]
-            target, ok = "faster than the peer", ratio < 1
-            scale = ""
-            if query != "full list" and size == sizes[-1] and smallest:
-                growth = registry["p50_ms"] / smallest["p50_ms"]
-                scale = f"; {growth:.2f} x the {_n(sizes[0])} figure"
-                target += f"; <= 1.3 x the {_n(sizes[0])} figure"
-                ok = ok and growth <= 1.3
-            rows.append(
-                f"| {query}, {_n(size)} nodes | {_ms(registry)} / {_ms(peer)}"
-                f" ({rows_text}) | {ratio:.2f} x peer{scale} | {target} |"
-                f" {_verdict(ok)} |"
-            )
+            rows.append(_query_row(query, size, entry, smallest, size == sizes[-1]))
     return rows
+
+
+def _p99(result: dict) -> str:
+    if not result["requests"]:
+        return "no heartbeat finished"
+    return f"{result['p99_ms']:.1f} ms at {_rate(result)}, {result['errors']} errors"
+
+
+def _dashboard_row(dash: dict) -> str:
+    without, with_ = dash["without"], dash["with"]
+    ratio = (
+        f" ({with_['p99_ms'] / without['p99_ms']:.1f} x)"
+        if with_["requests"] and without["requests"]
+        else ""
+    )
+    return (
+        f"| heartbeat p99 with {dash['count']} dashboards ({dash['driver']}) |"
+        f" {_p99(with_)}; dashboards got {_rate(dash['dashboards'])} full lists |"
+        f" without dashboards: {_p99(without)}{ratio} | stated | - |"
+    )
 
 
 def other_rows(results: dict) -> list[str]:
     rows = []
     lists = results["lists"]
-    largest = max(lists, key=int)
+    largest = _sizes(lists)[-1]
     paging = results.get("paging")
-    whole = lists[largest]["full list"].get("registry")
     if paging:
+        whole = lists[largest]["full list"].get("registry")
         rows.append(
             f"| page through {_n(largest)} nodes, {paging['pages']} pages |"
             f" {paging['seconds']:.2f} s for {paging['nodes']:,} nodes"
             f" ({paging['distinct']:,} distinct) | one unpaginated list:"
             f" {_ms(whole)} | stated | - |"
         )
-    dash = results.get("dashboards")
-    if dash:
-        without, with_ = dash["without"], dash["with"]
-        rows.append(
-            f"| heartbeat p99 with {dash['count']} dashboards |"
-            f" {with_['p99_ms']:.1f} ms at {_rate(with_)};"
-            f" dashboards got {_rate(dash['dashboards'])} lists |"
-            f" without: {without['p99_ms']:.1f} ms at {_rate(without)}"
-            f" ({with_['p99_ms'] / without['p99_ms']:.1f} x) | stated | - |"
-        )
-    for size, memory in sorted(
-        results["memory"].items(), key=lambda item: int(item[0])
-    ):
+    if results.get("dashboards"):
+        rows.append(_dashboard_row(results["dashboards"]))
+    for size in _sizes(results["memory"]):
+        memory = results["memory"][size]
         parts = ", ".join(
             f"{name} {value:.0f}" for name, value in memory["per_node_parts"].items()
         )
@@ -141,6 +167,30 @@ def other_rows(results: dict) -> list[str]:
             f" | {parts} | stated | - |"
         )
     return rows
+
+
+def consistency_notes(results: dict) -> list[str]:
+    """Return notes where the registry and the peer disagree on what a query returns."""
+    notes = []
+    lists = results["lists"]
+    sizes = _sizes(lists)
+    for size in sizes:
+        for query in QUERY_ORDER:
+            entry = lists[size][query]
+            if (
+                "registry_rows" in entry
+                and entry["registry_rows"] != entry["peer_rows"]
+            ):
+                notes.append(
+                    f"{query} at {_n(size)} nodes: the registry returned"
+                    f" {entry['registry_rows']} nodes and the peer {entry['peer_rows']}"
+                )
+    exact = [lists[size]["exact match"].get("registry_pks") for size in sizes]
+    if all(exact) and any(pks != exact[0] for pks in exact):
+        notes.append(
+            "the exact-match query returned different nodes at different sizes"
+        )
+    return notes
 
 
 def render(results: dict) -> str:
@@ -153,7 +203,7 @@ def render(results: dict) -> str:
         f" {machine.get('load_average_after')} after, {results.get('run_seconds')} s.",
         f"Heartbeat request: {results.get('heartbeat_request')}.",
         "",
-        *ceilings(results),
+        *ceiling_rows(results),
         "",
         "| scenario | measured (registry / peer) | ratio | target | result |",
         "|---|---|---|---|---|",
@@ -163,6 +213,7 @@ def render(results: dict) -> str:
     ]
     for name, summary in results.get("profiles", {}).items():
         lines += ["", "```", format_summary(f"profile of {name}", summary), "```"]
-    if results["notes"]:
-        lines += ["", "Notes:", *(f"- {note}" for note in results["notes"])]
+    notes = results["notes"] + consistency_notes(results)
+    if notes:
+        lines += ["", "Notes:", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"

@@ -1,16 +1,17 @@
 """Benchmark the node registry against its ceilings and Datasette, in one run.
 
-python -m bench.run --g2-generation ... (see docs/benchmarks.md for the full command)
-starts its own redis-server, gunicorn and Datasette on free loopback ports, loads the
-fleets, runs every scenario, prints the table and writes it with the raw numbers to
---output-dir.
+python -m bench.run --g2-generation ... (docs/benchmarks.md has the full command)
+starts its own redis-server, gunicorn and Datasette on free loopback ports, loads
+the fleets, runs every scenario, prints the table and writes it with the raw numbers
+to --output-dir.
 """
 
 import logging
+import secrets
 import shutil
 import sys
 import time
-from pathlib import Path
+from contextlib import ExitStack
 
 import redis
 
@@ -24,6 +25,7 @@ from bench.processes import (
     start_datasette,
     start_gunicorn,
 )
+from bench.scenarios import Target
 from bench.wrk import require_wrk
 from nodes.keys import KeySpace
 
@@ -56,13 +58,114 @@ def build_fleets(options: Options) -> list[list[dict]]:
     return copies
 
 
+def start_servers(stack: ExitStack, options: Options, copies, sizes) -> dict:
+    """Start Redis, the registry, the floor app and Datasette; return them by name.
+
+    The registry runs with bearer tokens on, as in production, with one admin token
+    that every request of the run carries.
+    """
+    log_dir = options.output_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    redis_server = RedisServer()
+    stack.callback(redis_server.cleanup)
+    redis_server.start()
+    token = secrets.token_urlsafe(32)
+    env = base_environment(log_dir)
+    env.update(
+        REDIS_URL=redis_server.url,
+        REGISTRY_KEY_PREFIX=KEY_PREFIX,
+        REGISTRY_TOKENS=f"admin:{token}",
+    )
+    peer_database = options.output_dir / "fleet.db"
+    peer_rows_ms = int(time.time() * 1000)
+    build_peer_database(
+        peer_database,
+        {
+            f"nodes_{size}": [node for copy in copies[:count] for node in copy]
+            for size, count in zip(sizes, options.copies, strict=True)
+        },
+        peer_rows_ms,
+    )
+    servers = {
+        "registry": start_gunicorn("registry", "wsgi:app", env),
+        "floor": start_gunicorn("floor", "bench.floor_app:app", env),
+        "peer": start_datasette(peer_database, env),
+    }
+    for server in servers.values():
+        stack.callback(server.stop)
+    servers["registry"].wait_ready(stages.IDLE_PATH)
+    servers["floor"].wait_ready("/floor")
+    servers["peer"].wait_ready(stages.PEER_IDLE_PATH)
+    return {
+        **servers,
+        "redis": redis_server,
+        "token": token,
+        # The peer's rows are static, so "seen in the last minute" is the minute
+        # before they were written.
+        "peer_since_ms": peer_rows_ms - 60_000,
+    }
+
+
+def measure(options: Options, copies: list[list[dict]], sizes: list[int], results):
+    with ExitStack() as stack:
+        servers = start_servers(stack, options, copies, sizes)
+        port = servers["redis"].port
+        client = redis.Redis(port=port, decode_responses=True)
+        keys = KeySpace(KEY_PREFIX)
+        results["empty_used_memory"] = client.info("memory")["used_memory"]
+        auth = {"Authorization": f"Bearer {servers['token']}"}
+        registry = Target(servers["registry"].url, auth)
+
+        create_nodes(client, keys, copies[0], int(time.time() * 1000))
+        stages.check_loaded(registry, copies[0], 1)
+        beat = scenarios.detect_heartbeat(registry)
+        results["heartbeat_request"] = beat.describe()
+
+        log.info("Redis ceiling")
+        results["redis_ceiling"] = ceilings.redis_ceiling(port, keys, sizes[0], options)
+        context = stages.Context(
+            options=options,
+            client=client,
+            keys=keys,
+            registry_server=servers["registry"],
+            registry=registry,
+            peer_server=servers["peer"],
+            peer=Target(servers["peer"].url),
+            token=servers["token"],
+            beat=beat,
+            peer_since_ms=servers["peer_since_ms"],
+            results=results,
+        )
+        run_sizes(context, copies, sizes, servers["floor"].url)
+
+
+def run_sizes(context: stages.Context, copies, sizes: list[int], floor_url: str):
+    options = context.options
+    loaded = 1
+    for size, count in zip(sizes, options.copies, strict=True):
+        for n in range(loaded, count):
+            create_nodes(
+                context.client, context.keys, copies[n], int(time.time() * 1e3)
+            )
+        if count > loaded:
+            first_pk = size - len(copies[0]) + 1
+            stages.check_loaded(context.registry, copies[count - 1], first_pk)
+        loaded = count
+        stages.measure_size(context, size, floor_url, first=size == sizes[0])
+        if size == sizes[0]:
+            try:
+                stages.dashboards(context, size)
+            except RuntimeError as exc:
+                context.note(f"dashboard scenario failed: {exc}")
+            stages.profiles(context, size)
+    stages.paging(context, sizes[-1])
+
+
 def run(options: Options) -> dict:
     check_tools()
     options.output_dir.mkdir(parents=True, exist_ok=True)
-    log_dir = options.output_dir / "logs"
-    log_dir.mkdir(exist_ok=True)
     copies = build_fleets(options)
-    sizes = [len(copies[0]) * n for n in options.copies]
+    sizes = [len(copies[0]) * count for count in options.copies]
     results: dict = {
         "machine": machine.describe(),
         "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
@@ -70,73 +173,7 @@ def run(options: Options) -> dict:
         "notes": [],
     }
     log.info("fleets of %s nodes", ", ".join(f"{size:,}" for size in sizes))
-
-    redis_server = RedisServer()
-    servers = []
-    try:
-        redis_server.start()
-        client = redis.Redis(port=redis_server.port, decode_responses=True)
-        keys = KeySpace(KEY_PREFIX)
-        results["empty_used_memory"] = client.info("memory")["used_memory"]
-        env = base_environment(log_dir)
-        env.update(REDIS_URL=redis_server.url, REGISTRY_KEY_PREFIX=KEY_PREFIX)
-        registry = start_gunicorn("registry", "wsgi:app", env)
-        floor = start_gunicorn("floor", "bench.floor_app:app", env)
-        servers += [registry, floor]
-
-        peer_database = options.output_dir / "fleet.db"
-        peer_since_ms = int(time.time() * 1000) - 60_000
-        build_peer_database(
-            peer_database,
-            {
-                f"nodes_{size}": sum(copies[:n], [])
-                for size, n in zip(sizes, options.copies, strict=True)
-            },
-            peer_since_ms + 60_000,
-        )
-        peer = start_datasette(peer_database, env)
-        servers.append(peer)
-        for server, path in (
-            (registry, "/v1/hardware"),
-            (floor, "/floor"),
-            (peer, "/"),
-        ):
-            server.wait_ready(path)
-
-        create_nodes(client, keys, copies[0], int(time.time() * 1000))
-        stages.check_loaded(registry.url, copies[0], 1)
-        beat = scenarios.detect_heartbeat(registry.url)
-        results["heartbeat_request"] = beat.describe()
-
-        log.info("ceilings")
-        results["ceilings"] = {
-            "framework floor": ceilings.framework_floor(floor.url, options).as_dict(),
-            "one-call floor": ceilings.one_call_floor(
-                floor.url, sizes[0], options
-            ).as_dict(),
-            "redis": ceilings.redis_ceiling(redis_server.port, keys, sizes[0], options),
-        }
-        context = stages.Context(
-            options, client, keys, registry, peer, beat, peer_since_ms, results
-        )
-        loaded = 1
-        for size, count in zip(sizes, options.copies, strict=True):
-            for n in range(loaded, count):
-                create_nodes(client, keys, copies[n], int(time.time() * 1000))
-            if count > loaded:
-                stages.check_loaded(
-                    registry.url, copies[count - 1], size - sizes[0] + 1
-                )
-            loaded = count
-            stages.measure_size(context, size, first=size == sizes[0])
-            if size == sizes[0]:
-                stages.dashboards(context, size)
-                stages.profiles(context, size)
-        stages.paging(context, sizes[-1])
-    finally:
-        for server in servers:
-            server.stop()
-        redis_server.cleanup()
+    measure(options, copies, sizes, results)
     results["machine"]["load_average_after"] = machine.load_average()
     return results
 
@@ -153,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     results["run_seconds"] = round(time.monotonic() - started, 1)
     dump_json(options.output_dir / "results.json", results)
     table = report.render(results)
-    Path(options.output_dir / "table.md").write_text(table)
+    (options.output_dir / "table.md").write_text(table)
     print(table)
     log.info(
         "done in %.0f s; results in %s", results["run_seconds"], options.output_dir

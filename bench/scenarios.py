@@ -1,9 +1,9 @@
-"""The measured scenarios, against the registry and against the Datasette peer."""
+"""The measured requests, against the registry and against the Datasette peer."""
 
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import requests
@@ -15,7 +15,7 @@ from bench.options import Options
 log = logging.getLogger(__name__)
 
 # The list queries, as filter specifications of POST /v1/nodes/list.
-FULL_LIST = {}
+FULL_LIST: dict = {}
 # Idle Volta 32 GiB nodes seen in the last minute.
 EXACT_MATCH = {
     "filter": {
@@ -26,14 +26,26 @@ EXACT_MATCH = {
     }
 }
 # The 100 idle nodes with the most GPU memory.
-TOP_IDLE = {
-    "filter": {"current_job_id": None},
-    "sort": [{"field": "gpu_mem", "order": "desc"}],
-    "limit": 100,
-}
+TOP_IDLE = {"filter": {"current_job_id": None}, "sort": ["-gpu_mem"], "limit": 100}
 QUERIES = {"full list": FULL_LIST, "exact match": EXACT_MATCH, "top 100 idle": TOP_IDLE}
 
 CURSOR_HEADER = "Next-Cursor"
+
+
+@dataclass
+class Target:
+    """A server under load: its base URL and the headers every request carries."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def post(self, path: str, body: object = None, **kwargs) -> requests.Response:
+        return requests.post(
+            self.url + path, json=body, headers=self.headers, timeout=120, **kwargs
+        )
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(self.url + path, headers=self.headers, timeout=120)
 
 
 @dataclass(frozen=True)
@@ -49,9 +61,9 @@ class Heartbeat:
         return f"{self.method} {self.path_template}{body}"
 
 
-def detect_heartbeat(url: str) -> Heartbeat:
+def detect_heartbeat(registry: Target) -> Heartbeat:
     """Use POST /v1/nodes/{pk}/heartbeat where it exists, else PATCH with {}."""
-    response = requests.post(f"{url}/v1/nodes/1/heartbeat", timeout=10)
+    response = registry.post("/v1/nodes/1/heartbeat")
     if response.status_code == 204:
         return Heartbeat("POST", "/v1/nodes/{pk}/heartbeat", "-")
     log.warning(
@@ -62,46 +74,104 @@ def detect_heartbeat(url: str) -> Heartbeat:
 
 
 def heartbeats(
-    url: str, beat: Heartbeat, nodes: int, options: Options, delay_ms: int = 0, **kw
+    registry: Target,
+    beat: Heartbeat,
+    nodes: int,
+    options: Options,
+    seconds: float | None = None,
+    delay_ms: int = 0,
 ):
     """Start wrk sending heartbeats of random pks 1..nodes; returns the process."""
     return wrk.start(
-        url,
+        registry.url,
         "heartbeat.lua",
         [beat.method, beat.path_template, "1", str(nodes), beat.body],
-        kw.get("seconds", options.seconds),
+        options.seconds if seconds is None else seconds,
         threads=options.wrk_threads,
-        connections=kw.get("connections", options.connections),
+        connections=options.connections,
+        headers=registry.headers,
         delay_ms=delay_ms,
     )
 
 
 def _latency_seconds(options: Options, one_request_seconds: float) -> float:
-    """Return how long to measure a query so that at least about 3 requests finish.
+    """Return how long one turn of a query runs so that about 2 requests finish.
 
     wrk counts only requests that end before its duration is over.
     """
-    return min(90.0, max(options.list_seconds, 3.5 * one_request_seconds))
+    turn = options.list_seconds / options.rounds
+    return min(60.0, max(turn, 2.5 * one_request_seconds))
+
+
+def list_nodes(registry: Target, spec: dict) -> tuple[list[dict], float]:
+    """Send one list query; return the nodes and the seconds it took."""
+    started = time.perf_counter()
+    response = registry.post("/v1/nodes/list", spec)
+    response.raise_for_status()
+    return response.json(), time.perf_counter() - started
 
 
 def list_latency(
-    url: str, spec: dict, options: Options, one_request_seconds: float
+    registry: Target, spec: dict, options: Options, one_request_seconds: float
 ) -> wrk.WrkResult:
     """Measure one list query on one connection, back to back."""
     return wrk.run(
-        url,
+        registry.url,
         "fixed.lua",
         ["POST", "/v1/nodes/list", json.dumps(spec)],
         _latency_seconds(options, one_request_seconds),
+        headers=registry.headers,
     )
 
 
-def list_nodes(url: str, spec: dict) -> tuple[list[dict], float]:
-    """Send one list query; return the nodes and the seconds it took."""
+def timed_request(send) -> wrk.WrkResult:
+    """Time one request made by send() and read in full, as a one-request result.
+
+    Queries that take seconds are timed this way instead of with wrk, which would
+    need a long run for a few requests and leave one in flight when it stops.
+    """
     started = time.perf_counter()
-    response = requests.post(f"{url}/v1/nodes/list", json=spec, timeout=120)
-    response.raise_for_status()
-    return response.json(), time.perf_counter() - started
+    response = send()
+    body = response.content
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return wrk.WrkResult(
+        requests=1,
+        seconds=elapsed_ms / 1000,
+        errors=0 if response.ok else 1,
+        bytes=len(body),
+        mean_ms=elapsed_ms,
+        p50_ms=elapsed_ms,
+        p90_ms=elapsed_ms,
+        p99_ms=elapsed_ms,
+        max_ms=elapsed_ms,
+    )
+
+
+def page_through(registry: Target, page_size: int) -> dict:
+    """Read the whole fleet page by page, following the cursor header."""
+    session = requests.Session()
+    session.headers.update(registry.headers)
+    spec: dict = {"limit": page_size}
+    pages = 0
+    pks: list[int] = []
+    started = time.perf_counter()
+    while True:
+        response = session.post(f"{registry.url}/v1/nodes/list", json=spec, timeout=60)
+        response.raise_for_status()
+        pages += 1
+        pks.extend(node["pk"] for node in response.json())
+        cursor = response.headers.get(CURSOR_HEADER)
+        if not cursor:
+            break
+        spec = {"limit": page_size, "cursor": cursor}
+        if pages > 10_000:
+            raise RuntimeError("paging did not end after 10,000 pages")
+    return {
+        "seconds": time.perf_counter() - started,
+        "pages": pages,
+        "nodes": len(pks),
+        "distinct": len(set(pks)),
+    }
 
 
 # The peer: the same queries as Datasette table URLs.
@@ -111,7 +181,7 @@ def peer_path(table: str, query: str, since_ms: int) -> str:
     """Return the Datasette URL path of a query on one table.
 
     _nocount, _nofacet and _nosuggest skip the row count and facet suggestions,
-    which the JSON array does not show, so the peer does only the query.
+    which the JSON array does not show, so the peer runs only the query.
     """
     params = {"_shape": "array", "_nocount": "1", "_nofacet": "1", "_nosuggest": "1"}
     if query == "full list":
@@ -135,43 +205,16 @@ def peer_path(table: str, query: str, since_ms: int) -> str:
     return f"/fleet/{table}.json?{urlencode(params)}"
 
 
-def peer_latency(
-    url: str, path: str, options: Options, one_request_seconds: float
-) -> wrk.WrkResult:
-    seconds = _latency_seconds(options, one_request_seconds)
-    return wrk.run(url, "fixed.lua", ["GET", path], seconds)
-
-
-def peer_rows(url: str, path: str) -> tuple[list[dict], float]:
+def peer_rows(peer: Target, path: str) -> tuple[list[dict], float]:
     """Send one peer query; return the rows and the seconds it took."""
     started = time.perf_counter()
-    response = requests.get(url + path, timeout=120)
+    response = peer.get(path)
     response.raise_for_status()
     return response.json(), time.perf_counter() - started
 
 
-def page_through(url: str, page_size: int) -> dict:
-    """Read the whole fleet page by page, following the cursor header."""
-    session = requests.Session()
-    spec: dict = {"limit": page_size}
-    pages = 0
-    pks: list[int] = []
-    started = time.perf_counter()
-    while True:
-        response = session.post(f"{url}/v1/nodes/list", json=spec, timeout=60)
-        response.raise_for_status()
-        pages += 1
-        pks.extend(node["pk"] for node in response.json())
-        cursor = response.headers.get(CURSOR_HEADER)
-        if not cursor:
-            break
-        spec = {"limit": page_size, "cursor": cursor}
-        if pages > 10_000:
-            raise RuntimeError("paging did not end after 10,000 pages")
-    seconds = time.perf_counter() - started
-    return {
-        "seconds": seconds,
-        "pages": pages,
-        "nodes": len(pks),
-        "distinct": len(set(pks)),
-    }
+def peer_latency(
+    peer: Target, path: str, options: Options, one_request_seconds: float
+) -> wrk.WrkResult:
+    seconds = _latency_seconds(options, one_request_seconds)
+    return wrk.run(peer.url, "fixed.lua", ["GET", path], seconds)

@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,53 @@ class WrkResult:
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "rate": self.rate}
+
+
+def merge(results: list[WrkResult]) -> WrkResult:
+    """Combine runs of one measurement taken in turns with others.
+
+    Counts and times add up. wrk reports percentiles per run only, so p50 and p90
+    are the request-weighted means of the runs' values and p99 and max the largest
+    run's: an estimate that errs towards slower. Runs of one request each give
+    their exact median as p50.
+    """
+    requests = sum(result.requests for result in results)
+    single = all(result.requests == 1 for result in results)
+
+    def weighted(name: str) -> float:
+        if not requests:
+            return 0.0
+        return sum(getattr(r, name) * r.requests for r in results) / requests
+
+    return WrkResult(
+        requests=requests,
+        seconds=sum(result.seconds for result in results),
+        errors=sum(result.errors for result in results),
+        bytes=sum(result.bytes for result in results),
+        mean_ms=weighted("mean_ms"),
+        p50_ms=(
+            statistics.median(result.p50_ms for result in results)
+            if single
+            else weighted("p50_ms")
+        ),
+        p90_ms=weighted("p90_ms"),
+        p99_ms=max(result.p99_ms for result in results),
+        max_ms=max(result.max_ms for result in results),
+    )
+
+
+def in_turns(measurements: dict, rounds: int) -> dict[str, WrkResult]:
+    """Run each measurement ``rounds`` times, taking turns, and merge each one's runs.
+
+    ``measurements`` maps a name to a function that runs wrk once and returns its
+    WrkResult. Taking turns exposes every measurement to the same drift in the
+    machine's other load, which matters on a shared machine.
+    """
+    runs: dict[str, list[WrkResult]] = {name: [] for name in measurements}
+    for _ in range(rounds):
+        for name, measure in measurements.items():
+            runs[name].append(measure())
+    return {name: merge(results) for name, results in runs.items()}
 
 
 def _command(
