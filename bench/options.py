@@ -32,6 +32,8 @@ class Options:
     wrk_threads: int
     connections: int
     heartbeat_interval_seconds: float
+    replay_start_at: int
+    replay_speedup: float
     dashboards: int
     page_size: int
     profile_seconds: float
@@ -53,6 +55,19 @@ def parser() -> argparse.ArgumentParser:
         description="Benchmark the node registry against its ceilings and Datasette"
         " in one run, and print the table of docs/benchmarks.md.",
     )
+    _add_fleet_options(parser)
+    _add_measurement_options(parser)
+    _add_scenario_options(parser)
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=REPOSITORY / "bench" / "results",
+        help="where results.json, table.md, profiles and server logs go",
+    )
+    return parser
+
+
+def _add_fleet_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -79,6 +94,9 @@ def parser() -> argparse.ArgumentParser:
         help="hardware ID of the copies that make the larger fleets; must differ from"
         " every generation of the trace (default: %(default)s)",
     )
+
+
+def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seconds",
         type=float,
@@ -106,28 +124,38 @@ def parser() -> argparse.ArgumentParser:
         help="open connections of each throughput measurement (default: %(default)s)",
     )
     parser.add_argument(
-        "--heartbeat-interval",
-        type=float,
-        default=10,
-        help="seconds between two heartbeats of one node in the dashboard scenario"
-        " (default: %(default)s)",
-    )
-    parser.add_argument("--dashboards", type=int, default=20)
-    parser.add_argument("--page-size", type=int, default=500)
-    parser.add_argument(
         "--profile-seconds",
         type=float,
         default=6,
         help="py-spy sampling time per profile; 0 skips profiling (default:"
         " %(default)s)",
     )
+
+
+def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--output-dir",
-        type=Path,
-        default=REPOSITORY / "bench" / "results",
-        help="where results.json, table.md, profiles and server logs go",
+        "--heartbeat-interval",
+        type=float,
+        default=10,
+        help="seconds between two heartbeats of one node in the dashboard scenario"
+        " (default: %(default)s)",
     )
-    return parser
+    parser.add_argument(
+        "--replay-start-at",
+        type=int,
+        default=10_000_000,
+        help="trace second where nodes-replay starts; most of the trace's jobs are"
+        " scheduled between 10,000,000 and 12,900,000 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--replay-speedup",
+        type=float,
+        default=10_000,
+        help="trace seconds that nodes-replay plays per second, about 25 job"
+        " placements a second from the default start (default: %(default)s)",
+    )
+    parser.add_argument("--dashboards", type=int, default=20)
+    parser.add_argument("--page-size", type=int, default=500)
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -150,6 +178,8 @@ def parse(argv: list[str] | None = None) -> Options:
         wrk_threads=args.wrk_threads,
         connections=args.connections,
         heartbeat_interval_seconds=args.heartbeat_interval,
+        replay_start_at=args.replay_start_at,
+        replay_speedup=args.replay_speedup,
         dashboards=args.dashboards,
         page_size=args.page_size,
         profile_seconds=args.profile_seconds,

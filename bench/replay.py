@@ -13,6 +13,7 @@ import sys
 
 from bench.fleet import GIB, FleetParameters
 from bench.processes import REPOSITORY
+from bench.wrk import WrkResult
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ def start(
     fleet: FleetParameters,
     seconds: float,
     interval_seconds: float,
+    start_at: int,
+    speedup: float,
 ) -> subprocess.Popen:
     """Start nodes-replay for ``seconds`` against url; pass the process to finish()."""
     command = [
@@ -56,8 +59,12 @@ def start(
         f"{seconds:g}",
         "--heartbeat-interval",
         f"{interval_seconds:g}",
-        # Under 20 dashboards a request can wait for seconds; a long timeout lets
-        # the report show that wait as latency instead of dropping it as an error.
+        "--start-at",
+        str(start_at),
+        "--speedup",
+        f"{speedup:g}",
+        # Under 20 dashboards a request can wait for seconds. A long timeout lets the
+        # report show that wait as latency instead of counting it as an error.
         "--timeout",
         "60",
     ]
@@ -72,8 +79,11 @@ def start(
     )
 
 
-def finish(process: subprocess.Popen, timeout_seconds: float) -> dict:
-    """Wait for nodes-replay and return its heartbeat row and rate line."""
+def finish(process: subprocess.Popen, timeout_seconds: float) -> WrkResult:
+    """Wait for nodes-replay and return its heartbeat row as a WrkResult.
+
+    The report gives no mean, so the mean is the median; the full report is logged.
+    """
     stdout, stderr = process.communicate(timeout=timeout_seconds)
     row = None
     for line in stdout.splitlines():
@@ -84,14 +94,17 @@ def finish(process: subprocess.Popen, timeout_seconds: float) -> dict:
             f"nodes-replay exited with {process.returncode} and no heartbeat row:\n"
             f"{stdout[-2000:]}\n{stderr[-2000:]}"
         )
+    log.info("nodes-replay report:\n%s", stdout)
     sent, errors, rate, p50, p90, p99, maximum = row[1:8]
-    return {
-        "requests": int(sent),
-        "errors": int(errors),
-        "rate": float(rate),
-        "p50_ms": float(p50),
-        "p90_ms": float(p90),
-        "p99_ms": float(p99),
-        "max_ms": float(maximum),
-        "report": stdout,
-    }
+    requests = int(sent)
+    return WrkResult(
+        requests=requests,
+        seconds=requests / float(rate) if float(rate) else 0.0,
+        errors=int(errors),
+        bytes=0,
+        mean_ms=float(p50),
+        p50_ms=float(p50),
+        p90_ms=float(p90),
+        p99_ms=float(p99),
+        max_ms=float(maximum),
+    )

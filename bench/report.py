@@ -50,10 +50,11 @@ def heartbeat_rows(results: dict) -> list[str]:
     for size in sizes:
         registry, one_call = beats[size]["registry"], beats[size]["one-call floor"]
         share = registry["rate"] / one_call["rate"]
+        client_share = registry.get("client_cpu_seconds", 0) / registry["seconds"]
         cells = (
             f"{_rate(registry)}, p50 {registry['p50_ms']:.2f} ms, p99"
-            f" {registry['p99_ms']:.2f} ms, {registry['errors']} errors; one-call"
-            f" floor {_rate(one_call)}"
+            f" {registry['p99_ms']:.2f} ms, {registry['errors']} errors (wrk used"
+            f" {client_share:.0%} of a core); one-call floor {_rate(one_call)}"
         )
         measure = (
             f"{share:.2f} x one-call floor, {registry['rate'] / redis_rate:.3f} x Redis"

@@ -50,7 +50,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Heartbeat:
-    """How a worker sends a heartbeat to this build of the registry."""
+    """The request that a worker sends as a heartbeat to this build of the registry."""
 
     method: str
     path_template: str

@@ -123,8 +123,9 @@ def _measure_heartbeats(context, size, floor_url, with_framework: bool) -> dict:
 def _measure_query(context, size, query, spec) -> dict:
     """Measure one query on the registry and the peer, in turns.
 
-    A query whose first request took over SLOW_QUERY_SECONDS on either side is
-    timed request by request, one per turn, on both sides; others run under wrk.
+    A query whose first request took over SLOW_QUERY_SECONDS on either side is timed
+    request by request on both sides, one request per turn. Other queries run under
+    wrk.
     """
     options = context.options
     entry: dict = {}
@@ -171,8 +172,8 @@ def _measure_query(context, size, query, spec) -> dict:
     return entry
 
 
-def _start_heartbeats(context: Context, size: int, seconds: float, rate: float):
-    """Start the heartbeat load of the dashboard scenario; returns a finish function."""
+def _heartbeat_load(context: Context, size: int, seconds: float) -> wrk.WrkResult:
+    """Run the heartbeat load of the dashboard scenario for about ``seconds``."""
     options = context.options
     if replay.available():
         process = replay.start(
@@ -182,13 +183,16 @@ def _start_heartbeats(context: Context, size: int, seconds: float, rate: float):
             options.fleet,
             seconds,
             options.heartbeat_interval_seconds,
+            options.replay_start_at,
+            options.replay_speedup,
         )
-        return lambda: replay.finish(process, seconds + 120)
+        return replay.finish(process, seconds + 120)
+    rate = size / options.heartbeat_interval_seconds
     delay_ms = max(1, round(options.connections * 1000 / rate))
     process = scenarios.heartbeats(
         context.registry, context.beat, size, options, seconds, delay_ms
     )
-    return lambda: wrk.finish(process).as_dict()
+    return wrk.finish(process)
 
 
 def dashboards(context: Context, size: int) -> None:
@@ -196,39 +200,55 @@ def dashboards(context: Context, size: int) -> None:
 
     nodes-replay drives the heartbeats where it exists. Otherwise wrk does, with each
     connection pausing before every request, so the rate is about connections /
-    (pause + latency); the achieved rate is reported either way.
+    (pause + latency). The two cases take turns, and the achieved rates are
+    reported.
     """
     options = context.options
-    rate = size / options.heartbeat_interval_seconds
-    seconds = options.seconds * 1.5
+    seconds = options.seconds
     driver = (
         "nodes-replay (trace jobs and heartbeats)"
         if replay.available()
         else f"wrk, {options.connections} connections pausing between requests"
     )
-    result = {"count": options.dashboards, "target_rate": rate, "driver": driver}
+    rate = size / options.heartbeat_interval_seconds
+    log.info("dashboards: heartbeats at about %.0f/s, by %s", rate, driver)
     _refresh(context, size)
-    log.info("dashboards: heartbeats alone at about %.0f/s, by %s", rate, driver)
-    result["without"] = _start_heartbeats(context, size, seconds, rate)()
-    context.registry_idle()
+    polls: list[wrk.WrkResult] = []
+    drains: list[float] = []
 
-    log.info("dashboards: %d dashboards polling every second", options.dashboards)
-    polling = wrk.start(
-        context.registry.url,
-        "fixed.lua",
-        ["POST", "/v1/nodes/list", "{}"],
-        seconds + 2,
-        connections=options.dashboards,
-        headers=context.registry.headers,
-        delay_ms=1000,
-    )
-    time.sleep(1)
-    result["with"] = _start_heartbeats(context, size, seconds, rate)()
-    result["dashboards"] = wrk.finish(polling).as_dict()
-    started = time.monotonic()
-    context.registry_idle()
-    result["drain_seconds"] = time.monotonic() - started
-    context.results["dashboards"] = result
+    def without() -> wrk.WrkResult:
+        result = _heartbeat_load(context, size, seconds)
+        context.registry_idle()
+        return result
+
+    def with_dashboards() -> wrk.WrkResult:
+        polling = wrk.start(
+            context.registry.url,
+            "fixed.lua",
+            ["POST", "/v1/nodes/list", "{}"],
+            seconds + 2,
+            connections=options.dashboards,
+            headers=context.registry.headers,
+            delay_ms=1000,
+        )
+        time.sleep(1)
+        result = _heartbeat_load(context, size, seconds)
+        polls.append(wrk.finish(polling))
+        started = time.monotonic()
+        context.registry_idle()
+        drains.append(time.monotonic() - started)
+        return result
+
+    merged = wrk.in_turns({"without": without, "with": with_dashboards}, options.rounds)
+    context.results["dashboards"] = {
+        "count": options.dashboards,
+        "target_rate": rate,
+        "driver": driver,
+        "without": merged["without"].as_dict(),
+        "with": merged["with"].as_dict(),
+        "dashboards": wrk.merge(polls).as_dict(),
+        "drain_seconds": max(drains),
+    }
 
 
 def profiles(context: Context, size: int) -> None:

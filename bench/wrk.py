@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,6 +40,8 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    # CPU seconds that the load generator itself used, where known.
+    client_cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -78,6 +81,7 @@ def merge(results: list[WrkResult]) -> WrkResult:
         p90_ms=weighted("p90_ms"),
         p99_ms=max(result.p99_ms for result in results),
         max_ms=max(result.max_ms for result in results),
+        client_cpu_seconds=sum(result.client_cpu_seconds for result in results),
     )
 
 
@@ -137,8 +141,17 @@ def start(
 
 
 def finish(process: subprocess.Popen, timeout_seconds: float = 120) -> WrkResult:
-    """Wait for a wrk process and return its result, or raise with its output."""
+    """Wait for a wrk process and return its result, or raise with its output.
+
+    wrk's CPU time is the growth of this process's reaped-children usage while
+    waiting, so it also counts any other child that ends meanwhile.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     stdout, stderr = process.communicate(timeout=timeout_seconds)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
     for line in stdout.splitlines():
         if line.startswith(RESULT_MARK):
             data = json.loads(line[len(RESULT_MARK) :])
@@ -158,6 +171,7 @@ def finish(process: subprocess.Popen, timeout_seconds: float = 120) -> WrkResult
         p90_ms=data["latency_p90_us"] / 1000,
         p99_ms=data["latency_p99_us"] / 1000,
         max_ms=data["latency_max_us"] / 1000,
+        client_cpu_seconds=cpu_seconds,
     )
 
 
