@@ -32,7 +32,7 @@ KNOWN_MODELS = {
 
 @dataclass(frozen=True)
 class FleetParameters:
-    """What the trace does not say, chosen by whoever runs the benchmark."""
+    """Node fields that the trace does not disclose, chosen by the benchmark's user."""
 
     g2_generation: str
     g2_gpu_mem_bytes: int
@@ -54,7 +54,7 @@ def read_trace(data_dir: Path, parameters: FleetParameters) -> list[dict]:
     path = data_dir / CSV_NAME
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} does not exist; pass --data-dir with the folder that holds"
+            f"{path} not found; pass --data-dir with the folder that contains"
             f" {CSV_NAME} from the Alibaba cluster-trace-gpu-v2023"
         )
     models = parameters.models()

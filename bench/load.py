@@ -74,8 +74,8 @@ def refresh_last_seen(
 ) -> None:
     """Send one heartbeat (heartbeat.lua) for every pk from first_pk to last_pk.
 
-    The fourth argument is empty, which asks for the short reply in versions of the
-    script that take one, and is ignored by versions that take three.
+    The fourth argument is empty, which selects the short reply in versions of the
+    script that take four arguments, and versions that take three ignore it.
     """
     heartbeat = _script(client, "heartbeat")
     for start in range(first_pk, last_pk + 1, CHUNK):
@@ -130,8 +130,8 @@ def build_peer_database(path: Path, fleets: dict[str, list[dict]], now_ms: int) 
 def describe_memory(client: redis.Redis, keys: KeySpace, nodes: int) -> dict:
     """Return Redis memory in bytes per node, in total and per structure.
 
-    A node hash's share is MEMORY USAGE of a sample of hashes (every 97th pk),
-    scaled up; each index's share is MEMORY USAGE of the whole sorted set.
+    A node hash's share is MEMORY USAGE of a sample of hashes (every 97th pk), scaled
+    up. Each index's share is MEMORY USAGE of the whole sorted set.
     """
     info = client.info("memory")
     result = {

@@ -1,4 +1,5 @@
-"""What machine a run measured: cores, memory, CPU model, load, commit."""
+"""The description of the machine and build that a run measured: cores, memory, CPU
+model, load average, commit."""
 
 import os
 import platform

@@ -62,8 +62,8 @@ class Server:
         raise RuntimeError(f"{self.name} did not start on port {self.port}:\n{tail}")
 
     def wait_idle(self, path: str, timeout_seconds: float = 120.0) -> float:
-        """Wait until path answers within 50 ms, so requests that a load generator
-        left in flight are done; returns the seconds waited."""
+        """Wait until path responds within 50 ms, which shows that the requests a load
+        generator left in flight are done. Returns the seconds waited."""
         started = time.monotonic()
         while time.monotonic() - started < timeout_seconds:
             begin = time.monotonic()

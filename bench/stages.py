@@ -187,8 +187,11 @@ def _heartbeat_load(context: Context, size: int, seconds: float) -> wrk.WrkResul
             options.replay_speedup,
         )
         return replay.finish(process, seconds + 120)
+    # Each connection sends one request per (pause + latency), so the pause leaves
+    # out the latency that the heartbeat measurement at this size found.
     rate = size / options.heartbeat_interval_seconds
-    delay_ms = max(1, round(options.connections * 1000 / rate))
+    latency_ms = context.results["heartbeat"][size]["registry"]["p50_ms"]
+    delay_ms = max(1, round(options.connections * 1000 / rate - latency_ms))
     process = scenarios.heartbeats(
         context.registry, context.beat, size, options, seconds, delay_ms
     )

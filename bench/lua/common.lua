@@ -1,8 +1,8 @@
 -- Helpers shared by the wrk scripts of bench/: request headers and the JSON report.
 --
 -- wrk.format() uses the headers it is given instead of wrk.headers, so each script
--- starts from a copy of wrk.headers (which holds every -H option, such as an
--- Authorization header).
+-- starts from a copy of wrk.headers, which contains every -H option, such as an
+-- Authorization header.
 
 local common = {}
 
