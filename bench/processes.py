@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import gunicorn.config
 import requests
 
 from tests.redis_server import RedisServer, free_port
@@ -107,12 +106,8 @@ def start_gunicorn(name: str, app: str, env: dict) -> Server:
     """Start gunicorn with gunicorn.conf.py serving app ("module:variable")."""
     port = free_port()
     server_env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    command = [_bin("gunicorn"), "--config", "gunicorn.conf.py"]
-    if any(s.name == "control_socket_disable" for s in gunicorn.config.KNOWN_SETTINGS):
-        # gunicorn 27 opens a control socket at one fixed path per user by default,
-        # so two servers of one run would take it from each other.
-        command.append("--no-control-socket")
-    return Server(name, [*command, app], port, server_env)
+    command = [_bin("gunicorn"), "--config", "gunicorn.conf.py", app]
+    return Server(name, command, port, server_env)
 
 
 def start_datasette(database: Path, env: dict) -> Server:
