@@ -1,8 +1,9 @@
 """The benchmark fleets: the Alibaba GPU trace's nodes, and copies of them.
 
-The trace lists machines; each GPU is one node and a CPU-only machine is one node.
-The trace does not disclose the models G2 and G3 nor any driver version, so those
-are parameters of the run (FleetParameters), printed with the results.
+The trace's nodes are read with the fleet import's reader (one node per GPU, one
+per CPU-only machine). The trace does not disclose the models G2 and G3 nor any
+driver version, so those are parameters of the run (FleetParameters), printed with
+the results.
 
 A larger fleet adds copies of the trace under another hardware generation, with
 ``copy`` bytes more GPU memory in copy number ``copy``. An exact-match query on
@@ -11,23 +12,20 @@ size. CPU-only nodes are copied unchanged, because the CPU-only rule fixes their
 generation and GPU memory.
 """
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-GIB = 1 << 30
-MIB = 1 << 20
+from nodes.commands.fleet_csv import (
+    CPU_ONLY_GENERATION,
+    GIB,
+    KNOWN_MODELS,
+    ModelSpec,
+    read_fleet,
+)
+
+__all__ = ["GIB", "FleetParameters", "copy_of", "read_trace"]
 
 CSV_NAME = "openb_node_list_all_node.csv"
-
-# Public vendor data for the disclosed models: (hardware generation, GPU bytes).
-KNOWN_MODELS = {
-    "P100": ("pascal", 16 * GIB),
-    "T4": ("turing", 16 * GIB),
-    "V100M16": ("volta", 16 * GIB),
-    "V100M32": ("volta", 32 * GIB),
-    "A10": ("ampere", 24 * GIB),
-}
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,11 @@ class FleetParameters:
     driver_version: str
     copy_generation: str
 
-    def models(self) -> dict[str, tuple[str, int]]:
+    def models(self) -> dict[str, ModelSpec]:
         return {
             **KNOWN_MODELS,
-            "G2": (self.g2_generation, self.g2_gpu_mem_bytes),
-            "G3": (self.g3_generation, self.g3_gpu_mem_bytes),
+            "G2": ModelSpec(self.g2_generation, self.g2_gpu_mem_bytes),
+            "G3": ModelSpec(self.g3_generation, self.g3_gpu_mem_bytes),
         }
 
 
@@ -57,42 +55,15 @@ def read_trace(data_dir: Path, parameters: FleetParameters) -> list[dict]:
             f"{path} not found; pass --data-dir with the folder that contains"
             f" {CSV_NAME} from the Alibaba cluster-trace-gpu-v2023"
         )
-    models = parameters.models()
-    nodes = []
-    with path.open(newline="", encoding="utf-8") as file:
-        for row in csv.DictReader(file):
-            cpu_mem = int(row["memory_mib"]) * MIB
-            gpus = int(row["gpu"])
-            if gpus == 0:
-                nodes.append(_fields(0, cpu_mem, 0, "cpu", parameters))
-                continue
-            model = row["model"]
-            if model not in models:
-                raise ValueError(
-                    f"{path}: machine {row['sn']} has GPU model {model!r}, which has"
-                    f" no generation and memory; known models: {sorted(models)}"
-                )
-            generation, gpu_mem = models[model]
-            for index in range(gpus):
-                nodes.append(_fields(index, cpu_mem, gpu_mem, generation, parameters))
-    return nodes
-
-
-def _fields(index, cpu_mem, gpu_mem, generation, parameters) -> dict:
-    return {
-        "index": index,
-        "cpu_mem": cpu_mem,
-        "gpu_mem": gpu_mem,
-        "driver_version": parameters.driver_version,
-        "hardware_generation": generation,
-    }
+    planned = read_fleet(path, parameters.models(), parameters.driver_version)
+    return [node.body for node in planned]
 
 
 def copy_of(trace: list[dict], copy: int, parameters: FleetParameters) -> list[dict]:
     """Return copy number ``copy`` (1, 2, ...) of the trace's nodes."""
     nodes = []
     for node in trace:
-        if node["hardware_generation"] == "cpu":
+        if node["hardware_generation"] == CPU_ONLY_GENERATION:
             nodes.append(dict(node))
             continue
         nodes.append(
