@@ -45,6 +45,15 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time used so far by the server and its children (workers).
+
+        Read from /proc, so it is 0.0 on systems without it. A worker that exits
+        between two readings takes its time with it, which a benchmark run avoids
+        by keeping its servers up.
+        """
+        return sum(_process_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
+
     def wait_ready(self, path: str, timeout_seconds: float = 30.0) -> None:
         """Poll path until it returns any HTTP status, or raise with the log tail."""
         deadline = time.monotonic() + timeout_seconds
@@ -86,6 +95,29 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log_file.close()
+
+
+def _process_tree(pid: int) -> list[int]:
+    """Return pid and its children, from /proc/PID/task/TID/children."""
+    pids = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids += [int(child) for child in children.read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """Return user plus system CPU seconds of one process, 0.0 if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # Fields after the parenthesized command name; utime and stime are the 14th
+    # and 15th fields of the whole line, in clock ticks.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _bin(name: str) -> str:

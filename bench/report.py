@@ -13,6 +13,13 @@ def _rate(result: dict) -> str:
     return f"{result['rate']:,.0f}/s"
 
 
+def _cpu_ms(result: dict) -> float:
+    """Return the server's CPU milliseconds per request, 0.0 where unknown."""
+    if not result["requests"]:
+        return 0.0
+    return 1000 * result.get("server_cpu_seconds", 0.0) / result["requests"]
+
+
 def _verdict(ok: bool | None) -> str:
     return {True: "met", False: "**missed**", None: "not measured"}[ok]
 
@@ -26,17 +33,20 @@ def ceiling_rows(results: dict) -> list[str]:
     first = beats[_sizes(beats)[0]]
     framework, one_call = first["framework floor"], first["one-call floor"]
     redis_rate = results["redis_ceiling"]["rate"]
+    size = _n(_sizes(beats)[0])
     return [
-        f"| ceiling, {_n(_sizes(beats)[0])} nodes | requests/s | p50 / p99 | ratio |",
-        "|---|---|---|---|",
+        f"| ceiling, {size} nodes | requests/s | p50 / p99 | server CPU | ratio |",
+        "|---|---|---|---|---|",
         f"| framework floor (GET, small JSON) | {_rate(framework)} |"
-        f" {framework['p50_ms']:.2f} / {framework['p99_ms']:.2f} ms | 1 |",
+        f" {framework['p50_ms']:.2f} / {framework['p99_ms']:.2f} ms |"
+        f" {_cpu_ms(framework):.2f} ms | 1 |",
         f"| one-call floor (heartbeat.lua once, 204) | {_rate(one_call)} |"
         f" {one_call['p50_ms']:.2f} / {one_call['p99_ms']:.2f} ms |"
+        f" {_cpu_ms(one_call):.2f} ms |"
         f" {one_call['rate'] / framework['rate']:.2f} x framework floor |",
         f"| Redis ceiling (redis-benchmark, EVALSHA heartbeat.lua) |"
-        f" {redis_rate:,.0f}/s | - | {redis_rate / framework['rate']:.1f} x framework"
-        " floor |",
+        f" {redis_rate:,.0f}/s | - | - | {redis_rate / framework['rate']:.1f} x"
+        " framework floor |",
     ]
 
 
@@ -53,13 +63,19 @@ def heartbeat_rows(results: dict) -> list[str]:
         client_share = registry.get("client_cpu_seconds", 0) / registry["seconds"]
         cells = (
             f"{_rate(registry)}, p50 {registry['p50_ms']:.2f} ms, p99"
-            f" {registry['p99_ms']:.2f} ms, {registry['errors']} errors (wrk used"
-            f" {client_share:.0%} of a core); one-call floor {_rate(one_call)}"
+            f" {registry['p99_ms']:.2f} ms, {registry['errors']} errors, server CPU"
+            f" {_cpu_ms(registry):.2f} ms a request (wrk used {client_share:.0%} of a"
+            f" core); one-call floor {_rate(one_call)}, {_cpu_ms(one_call):.2f} ms"
         )
         measure = (
             f"{share:.2f} x one-call floor, {registry['rate'] / redis_rate:.3f} x Redis"
             " ceiling"
         )
+        if _cpu_ms(registry):
+            measure += (
+                f"; by server CPU a request,"
+                f" {_cpu_ms(one_call) / _cpu_ms(registry):.2f} x one-call floor"
+            )
         if size == sizes[0]:
             target, verdict = ">= 0.9 x one-call floor", _verdict(share >= 0.9)
         elif size == sizes[-1]:

@@ -129,6 +129,7 @@ def measure(options: Options, copies: list[list[dict]], sizes: list[int], result
             keys=keys,
             registry_server=servers["registry"],
             registry=registry,
+            floor_server=servers["floor"],
             peer_server=servers["peer"],
             peer=Target(servers["peer"].url),
             token=servers["token"],

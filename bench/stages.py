@@ -31,6 +31,7 @@ class Context:
     keys: KeySpace
     registry_server: Server
     registry: Target
+    floor_server: Server
     peer_server: Server
     peer: Target
     token: str
@@ -115,9 +116,29 @@ def _measure_heartbeats(context, size, floor_url, with_framework: bool) -> dict:
         measurements["framework floor"] = lambda: ceilings.framework_floor(
             floor_url, options, seconds
         )
-    merged = wrk.in_turns(measurements, options.rounds)
+    servers = {name: context.floor_server for name in measurements}
+    servers["registry"] = context.registry_server
+    merged = wrk.in_turns(
+        {
+            name: _with_server_cpu(measure, servers[name])
+            for name, measure in measurements.items()
+        },
+        options.rounds,
+    )
     context.registry_idle()
     return {name: result.as_dict() for name, result in merged.items()}
+
+
+def _with_server_cpu(measure, server: Server):
+    """Wrap a measurement so that its result carries the server's CPU time."""
+
+    def measured() -> wrk.WrkResult:
+        before = server.cpu_seconds()
+        result = measure()
+        result.server_cpu_seconds = server.cpu_seconds() - before
+        return result
+
+    return measured
 
 
 def _measure_query(context, size, query, spec) -> dict:

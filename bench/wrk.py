@@ -42,6 +42,8 @@ class WrkResult:
     max_ms: float
     # CPU seconds that the load generator itself used, where known.
     client_cpu_seconds: float = 0.0
+    # CPU seconds that the server under load used (all its processes), where known.
+    server_cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -82,6 +84,7 @@ def merge(results: list[WrkResult]) -> WrkResult:
         p99_ms=max(result.p99_ms for result in results),
         max_ms=max(result.max_ms for result in results),
         client_cpu_seconds=sum(result.client_cpu_seconds for result in results),
+        server_cpu_seconds=sum(result.server_cpu_seconds for result in results),
     )
 
 
