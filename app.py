@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, current_app, request, send_from_directory
+from flask import Flask, Response, current_app, request, send_from_directory
 from flask_smorest import Api
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -22,14 +22,16 @@ from access import guard
 from access.openapi import AccessPlugin
 from access.tokens import TokenTable
 from config import Settings
+from nodes.error_body import cap_errors, error_response, summarize_errors
 from nodes.errors import StoreCorruptError
 from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
-from nodes.request_body import StrictJsonParser, parse_request_body
-from nodes.serialize import Liveness, json_response
+from nodes.pk_converter import MAX_PK, PkConverter, pk_parameter_schema
+from nodes.request_body import parse_request_body
+from nodes.serialize import Liveness
 from nodes.store import NodeStore
-from nodes.views import MAX_PK, hardware_blp, register_components
 from nodes.views import blp as nodes_blueprint
+from nodes.views import hardware_blp, register_components
 from operations.consistency_views import blp as consistency_blueprint
 from operations.health import blp as health_blueprint
 from operations.reap_views import admin_blp
@@ -116,23 +118,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         data = getattr(error, "data", None) or {}
-        errors = data.get("errors") or data.get("messages") or {}
+        errors = cap_errors(data.get("errors") or data.get("messages") or {})
         message = data.get("message")
         if not message and errors:
             message = summarize_errors(errors)
-        payload = {
-            "code": error.code,
-            "status": error.name,
-            "message": message or describe_http_error(error),
-            "errors": errors,
-        }
         headers = {
             name: value
             for name, value in error.get_headers()
             if name.lower() != "content-type"
         }
         headers.update(data.get("headers") or {})
-        return json_response(payload, error.code, headers)
+        return error_response(
+            error.code, message or describe_http_error(error), errors, headers
+        )
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
@@ -152,6 +150,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StoreCorruptError)
     def handle_corrupt_store(error: StoreCorruptError):
+        log.error("%s %s failed: %s", request.method, request.path, error)
         return _server_error(str(error))
 
 
@@ -160,7 +159,10 @@ def describe_http_error(error: HTTPException) -> str:
     if isinstance(error, NotFound):
         message = f"no route matches {request.method} {request.path}"
         if request.path.startswith("/v1/nodes/"):
-            message += f"; a node pk is an integer from 1 to {MAX_PK}"
+            message += (
+                f"; a node pk is an integer from 1 to {MAX_PK}, written in ASCII"
+                " digits without a leading zero"
+            )
         return message + "; /openapi.json lists the routes"
     if isinstance(error, MethodNotAllowed):
         allowed = ", ".join(sorted(error.valid_methods or ()))
@@ -204,45 +206,23 @@ def _transient_error_code(error: redis.ResponseError) -> str | None:
     return None
 
 
-def summarize_errors(errors: dict) -> str:
-    """Join validation errors into one line: 'invalid request: index: ...'."""
-    parts = []
-    for location_errors in errors.values():
-        if not isinstance(location_errors, dict):
-            continue
-        for field, messages in location_errors.items():
-            text = (
-                "; ".join(str(m) for m in messages)
-                if isinstance(messages, list)
-                else str(messages)
-            )
-            parts.append(text if field == "_schema" else f"{field}: {text}")
-    return "invalid request: " + " | ".join(parts) if parts else "invalid request"
-
-
 def _unavailable(message: str):
-    return json_response(
-        {
-            "code": 503,
-            "status": "Service Unavailable",
-            "message": f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
-            "errors": {},
-        },
+    return error_response(
         503,
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        f"{message}; retry after {RETRY_AFTER_SECONDS} seconds",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
 def _server_error(message: str):
-    return json_response(
-        {
-            "code": 500,
-            "status": "Internal Server Error",
-            "message": message,
-            "errors": {},
-        },
-        500,
-    )
+    return error_response(500, message)
+
+
+def drop_content_type_of_no_content(response: Response) -> Response:
+    """Remove Content-Type from a 204, which has no body to describe."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -265,6 +245,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     store = NodeStore(client, KeySpace(settings.key_prefix), catalog, clock)
 
     app = Flask(__name__)
+    # Before any route is added: rules read these when they are bound to the map.
+    app.url_map.converters["pk"] = PkConverter
+    # No redirects: werkzeug would respond to "//" or a missing trailing slash with
+    # an HTML 308 that bypasses the error handlers. Such paths get the JSON 404.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = True
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE="Node registry",
@@ -289,6 +275,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app, TokenTable.from_config(settings.tokens_text, settings.tokens_file_text)
     )
     app.before_request(parse_request_body)
+    app.after_request(drop_content_type_of_no_content)
 
     api = Api(
         app,
@@ -297,7 +284,7 @@ def create_app(config: Mapping | None = None) -> Flask:
             "extra_plugins": [AccessPlugin()],
         },
     )
-    api.ARGUMENTS_PARSER = StrictJsonParser()
+    api.register_converter(PkConverter, pk_parameter_schema)
     for blueprint in (
         nodes_blueprint,
         hardware_blp,
@@ -305,7 +292,6 @@ def create_app(config: Mapping | None = None) -> Flask:
         consistency_blueprint,
         admin_blp,
     ):
-        blueprint.ARGUMENTS_PARSER = api.ARGUMENTS_PARSER
         api.register_blueprint(blueprint)
     register_components(api)
     register_error_handlers(app)

@@ -8,6 +8,26 @@ import os
 from dataclasses import dataclass, field
 
 DEFAULT_KEY_PREFIX = "noderegistry"
+# The URL schemes that redis-py's from_url takes.
+REDIS_URL_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(env: dict) -> str | None:
+    """Return REDIS_URL, None when unset; raise ValueError for another scheme.
+
+    The message names only the scheme, because the URL may hold a password.
+    """
+    url = env.get("REDIS_URL") or None
+    if url is None:
+        return None
+    scheme, separator, _rest = url.partition("://")
+    if not separator or scheme.lower() not in REDIS_URL_SCHEMES:
+        shown = f"scheme {scheme[:20]!r}" if separator else "no scheme"
+        raise ValueError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, got {shown};"
+            " for example redis://localhost:6379/0"
+        )
+    return url
 
 
 def _float(env: dict, name: str, default: float, minimum: float = 0.0) -> float:
@@ -68,7 +88,7 @@ class Settings:
             with open(tokens_file, encoding="utf-8") as file:
                 tokens_file_text = file.read()
         settings = cls(
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=_redis_url(env),
             key_prefix=env.get("REGISTRY_KEY_PREFIX") or DEFAULT_KEY_PREFIX,
             hardware_extra=hardware_extra,
             redis_socket_timeout_seconds=_float(env, "REDIS_SOCKET_TIMEOUT", 2.0, 0.01),

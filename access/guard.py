@@ -6,7 +6,7 @@ from flask import Flask, Request, g, request
 
 from access.policy import PUBLIC, required_role
 from access.tokens import Role, TokenTable
-from nodes.serialize import json_response
+from nodes.error_body import error_response
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,7 @@ def _challenge(error: str | None = None, description: str | None = None) -> str:
 
 
 def _unauthorized(message: str, error: str | None):
-    return json_response(
-        {"code": 401, "status": "Unauthorized", "message": message},
-        401,
-        {"WWW-Authenticate": _challenge(error)},
-    )
+    return error_response(401, message, headers={"WWW-Authenticate": _challenge(error)})
 
 
 def _forbidden(role: Role, needed: Role):
@@ -37,10 +33,8 @@ def _forbidden(role: Role, needed: Role):
         f"this token has role {role.label}, and {request.method} {request.path}"
         f" needs role {allowed}; ask the operator for a token with that role"
     )
-    return json_response(
-        {"code": 403, "status": "Forbidden", "message": message},
-        403,
-        {"WWW-Authenticate": _challenge("insufficient_scope")},
+    return error_response(
+        403, message, headers={"WWW-Authenticate": _challenge("insufficient_scope")}
     )
 
 

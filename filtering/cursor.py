@@ -3,19 +3,26 @@
 A cursor is base64url-encoded JSON holding a fingerprint of the filter and sort it
 belongs to, the server time at which the first page resolved relative times and
 status, and the sort values of the last node returned. It is not signed: a forged
-cursor can only move the start of a page, and every value in it is type-checked.
+cursor can only move the start of a page, and every value in it is checked against
+the same types and bounds as a filter's values.
 """
 
 import base64
 import binascii
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from filtering.errors import SpecError
 
 CURSOR_VERSION = 1
 MAX_CURSOR_LENGTH = 1024
+CURSOR_KEYS = frozenset({"v", "f", "t", "k"})
+FINGERPRINT = re.compile(r"[0-9a-f]{24}")
+# The server time of the first page, in milliseconds since the Unix epoch, lies
+# between the epoch and 9999-12-31T23:59:59.999Z, the last time RFC 3339 can write.
+MAX_TIME_MS = 253_402_300_799_999
 
 
 @dataclass(frozen=True)
@@ -76,4 +83,12 @@ def decode_cursor(text: object) -> Cursor:
         or not isinstance(values, list)
     ):
         raise _invalid("a field is missing or has the wrong type")
+    if set(data) != CURSOR_KEYS:
+        raise _invalid("it has fields this server does not write")
+    if not FINGERPRINT.fullmatch(digest):
+        raise _invalid("its fingerprint is not 24 hexadecimal digits")
+    if not 0 <= now_ms <= MAX_TIME_MS:
+        raise _invalid(
+            f"its time is outside 0 to {MAX_TIME_MS} milliseconds since the Unix epoch"
+        )
     return Cursor(digest, now_ms, tuple(values))

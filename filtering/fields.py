@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from filtering.errors import SpecError
+from nodes.json_numbers import OverlongNumber
 
 MAX_INTEGER = 2**53 - 1
 MAX_TEXT_LENGTH = 64
@@ -68,6 +69,8 @@ def is_numeric_version(text: str) -> bool:
 
 
 def _type_name(value: object) -> str:
+    if isinstance(value, OverlongNumber):
+        return "number"
     return "null" if value is None else type(value).__name__
 
 

@@ -228,9 +228,11 @@ def parse_sort(value: object) -> tuple[SortKey, ...]:
         if any(key.field == name for key in keys):
             raise SpecError(path, f"sort names {name} twice; name each field once")
         keys.append(SortKey(name, item.startswith("-")))
-        if name == "pk":
-            break
-    if keys[-1].field != "pk":
+    names = [key.field for key in keys]
+    if "pk" in names:
+        # pk is unique, so the fields after it never decide an order: they are dropped.
+        keys = keys[: names.index("pk") + 1]
+    else:
         keys.append(SortKey("pk"))
     return tuple(keys)
 

@@ -25,6 +25,7 @@ BATCH_SIZE = 500
 # Problem lines kept in a report; the counts cover every problem.
 MAX_LISTED_PROBLEMS = 1000
 INDEX_FIELDS = INDEXED_FIELDS
+INTEGER_FIELDS = ("index", "cpu_mem", "gpu_mem", "last_seen", "current_job_id")
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 
@@ -35,7 +36,8 @@ class Report:
     nodes: int = 0
     index_entries: int = 0
     problem_count: int = 0
-    # Problems that repair fixed, and nodes whose hash lacks fields (never fixed).
+    # Problems that repair fixed, and damaged nodes (never fixed): a hash that lacks
+    # a field, has a non-integer value or names a hardware ID outside the catalog.
     repaired_count: int = 0
     unrepairable_nodes: int = 0
     pk_counter: int = 0
@@ -76,8 +78,10 @@ class Checker:
         self.counter_script = self.client.register_script(
             (SCRIPTS_DIR / "raise_pk_counter.lua").read_text()
         )
+        self.known_generations = set(store.catalog.ids())
+        self.catalog_argument = "," + ",".join(sorted(self.known_generations)) + ","
         self.generations = sorted(
-            set(store.catalog.ids()) | set(self._stored_generations())
+            self.known_generations | set(self._stored_generations())
         )
 
     def _stored_generations(self) -> list[str]:
@@ -108,6 +112,7 @@ class Checker:
                 keys.generation_stem,
                 pk,
                 "repair" if self.repair else "check",
+                self.catalog_argument,
                 *self.generations,
             ],
         )
@@ -156,8 +161,8 @@ class Checker:
             ]
             self.report.nodes += 1
             self.report.max_pk = max(self.report.max_pk, pk)
-            record = dict(zip(NODE_FIELDS, values, strict=True))
-            if _hash_disagrees(pk, record, pk_score, scores):
+            record = {"pk": pk, **dict(zip(NODE_FIELDS, values, strict=True))}
+            if _hash_disagrees(record, pk_score, scores, self.known_generations):
                 self.inspect(pk)
             elif record["hardware_generation"] is not None:
                 pipe.zscore(keys.generation_index(record["hardware_generation"]), pk)
@@ -202,16 +207,25 @@ class Checker:
             log.info("raised %s to %s", keys.pk_counter, self.report.max_pk)
 
 
-def _hash_disagrees(pk: int, record: dict, pk_score, scores) -> bool:
-    """Tell whether batched reads of a hash and its index scores disagree."""
+def _hash_disagrees(record: dict, pk_score, scores, known_generations: set) -> bool:
+    """Tell whether a hash is damaged, or disagrees with its batched index scores."""
     if any(record[name] is None for name in NODE_FIELDS[:6]):
         return True
-    if pk_score != float(pk):
+    if record["hardware_generation"] not in known_generations:
+        return True
+    try:
+        integers = {
+            name: int(record[name])
+            for name in INTEGER_FIELDS
+            if record[name] is not None
+        }
+    except ValueError:
+        return True
+    if pk_score != float(record["pk"]):
         return True
     for name, actual in zip(INDEX_FIELDS, scores, strict=True):
-        value = record[name]
-        expected = None if value is None else float(value)
-        if expected != actual:
+        expected = integers.get(name)
+        if (None if expected is None else float(expected)) != actual:
             return True
     return False
 

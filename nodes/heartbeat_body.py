@@ -6,6 +6,8 @@ checks and messages match the current_job_id field of NodePatchSchema.
 
 from webargs import core
 
+from nodes.error_body import cap_errors
+from nodes.json_numbers import OverlongNumber
 from nodes.schemas import MAX_JOB_ID
 from nodes.store import UNCHANGED
 
@@ -30,6 +32,7 @@ class HeartbeatBodyError(ValueError):
     """An invalid heartbeat body; ``errors`` maps each field to its messages."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
+        errors = cap_errors({"json": errors})["json"]
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
         self.errors = errors
 
@@ -65,11 +68,16 @@ def parse_heartbeat_body(body: object) -> object:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
+        got = (
+            str(value)
+            if isinstance(value, OverlongNumber)
+            else f"{value!r} ({type(value).__name__})"
+        )
         raise HeartbeatBodyError(
             {
                 "current_job_id": [
                     f"current_job_id must be an integer from 1 to {MAX_JOB_ID} or"
-                    f" null, got {value!r} ({type(value).__name__})"
+                    f" null, got {got}"
                 ]
             }
         )

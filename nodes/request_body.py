@@ -2,8 +2,10 @@
 
 Before a view runs, ``parse_request_body`` checks the Content-Type and parses the body
 once: a body that is not JSON is a 415, malformed JSON (including NaN, Infinity,
-invalid UTF-8 and over-long numbers) is a 400. flask-smorest's argument parser then
-reads the parsed body through ``StrictJsonParser``.
+invalid UTF-8 and a key named twice in one object) is a 400, and a body with a
+Content-Encoding is a 415. A number too long to parse becomes an OverlongNumber, which
+the field that receives it rejects. flask-smorest's argument parser then reads the
+parsed body through ``StrictJsonParser``.
 """
 
 import json
@@ -13,27 +15,35 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
-# A JSON number with more digits cannot be a valid value of any field, and Python's
-# int() would spend quadratic time on a long one.
-MAX_NUMBER_DIGITS = 40
+from nodes.json_numbers import MAX_FLOAT_CHARACTERS, MAX_NUMBER_DIGITS, OverlongNumber
+
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def _parse_int(text: str) -> int:
+def _parse_int(text: str) -> int | OverlongNumber:
     if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise ValueError(
-            f"a JSON number has {len(text)} digits; at most {MAX_NUMBER_DIGITS}"
-            " are accepted"
-        )
+        return OverlongNumber(len(text))
     return int(text)
 
 
-def _parse_float(text: str) -> float:
-    if len(text) > MAX_NUMBER_DIGITS + 10:
-        raise ValueError(
-            f"a JSON number has {len(text)} characters; at most 50 are accepted"
-        )
+def _parse_float(text: str) -> float | OverlongNumber:
+    if len(text) > MAX_FLOAT_CHARACTERS:
+        return OverlongNumber(len(text))
     return float(text)
+
+
+def _reject_duplicate_keys(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(
+                    f"the JSON body names the key {key!r} twice in one object; send"
+                    " each key once"
+                )
+            seen.add(key)
+    return obj
 
 
 def _reject_constant(name: str) -> None:
@@ -42,7 +52,10 @@ def _reject_constant(name: str) -> None:
 
 # Built once: json.loads with hooks would build a new decoder per body.
 _DECODER = json.JSONDecoder(
-    parse_int=_parse_int, parse_float=_parse_float, parse_constant=_reject_constant
+    parse_int=_parse_int,
+    parse_float=_parse_float,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_reject_duplicate_keys,
 )
 
 
@@ -90,6 +103,13 @@ def parse_request_body() -> None:
     g.json_body = core.missing
     if req.method not in BODY_METHODS or not _has_body(req):
         return
+    encoding = req.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        abort(
+            415,
+            description=f"Content-Encoding {encoding[:40]!r} is not supported; send the"
+            " body uncompressed, without a Content-Encoding header",
+        )
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     too_large = (
         f"the body is larger than {limit} bytes, the limit of this service; send"
@@ -128,3 +148,8 @@ class StrictJsonParser(FlaskParser):
 
     def _raw_load_json(self, req):
         return g.get("json_body", core.missing)
+
+
+# flask-smorest's Blueprint.arguments reads ARGUMENTS_PARSER when it decorates a view,
+# so each blueprint module sets it to this parser before its first view.
+STRICT_JSON_PARSER = StrictJsonParser()

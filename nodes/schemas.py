@@ -9,6 +9,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from nodes.json_numbers import OverlongNumber
+
 MAX_INDEX = 255
 MAX_BYTES = 2**53 - 1
 MAX_DRIVER_VERSION_LENGTH = 64
@@ -19,7 +21,24 @@ READ_ONLY_FIELDS = ("pk", "last_seen", "status")
 REQUIRED_MESSAGE = {"required": "missing: this field is required"}
 
 
-class StrictInteger(fields.Integer):
+class NullMessageMixin:
+    """Reject null with the field's range and fix, not marshmallow's generic text."""
+
+    def expected(self) -> str:
+        """Return what the field takes, such as 'index must be an integer ...'."""
+        raise NotImplementedError
+
+    def _validate_missing(self, value) -> None:
+        if value is None and not self.allow_none:
+            raise ValidationError(
+                f"{self.expected()}, got null; send a value or leave the field out"
+                if not self.required
+                else f"{self.expected()}, got null"
+            )
+        super()._validate_missing(value)
+
+
+class StrictInteger(NullMessageMixin, fields.Integer):
     """An integer that rejects booleans, floats and strings instead of coercing them."""
 
     default_error_messages = REQUIRED_MESSAGE
@@ -32,8 +51,19 @@ class StrictInteger(fields.Integer):
         self.metadata.setdefault("minimum", minimum)
         self.metadata.setdefault("maximum", maximum)
 
+    def expected(self) -> str:
+        return (
+            f"{self.name} must be an integer{self.unit} from {self.minimum} to"
+            f" {self.maximum}"
+        )
+
     def _deserialize(self, value, attr, data, **kwargs):
         what = f"an integer{self.unit}"
+        if isinstance(value, OverlongNumber):
+            raise ValidationError(
+                f"{attr} must be {what} from {self.minimum} to {self.maximum},"
+                f" got {value}"
+            )
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
                 f"{attr} must be {what} from {self.minimum} to {self.maximum},"
@@ -47,7 +77,7 @@ class StrictInteger(fields.Integer):
         return value
 
 
-class PrintableString(fields.String):
+class PrintableString(NullMessageMixin, fields.String):
     default_error_messages = REQUIRED_MESSAGE
 
     def __init__(self, *, max_length: int, **kwargs) -> None:
@@ -55,6 +85,9 @@ class PrintableString(fields.String):
         self.max_length = max_length
         self.metadata.setdefault("minLength", 1)
         self.metadata.setdefault("maxLength", max_length)
+
+    def expected(self) -> str:
+        return f"{self.name} must be a string of 1 to {self.max_length} characters"
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
@@ -71,10 +104,13 @@ class PrintableString(fields.String):
         return value
 
 
-class HardwareId(fields.String):
+class HardwareId(NullMessageMixin, fields.String):
     """A hardware ID, checked against the app's catalog (see nodes.hardware)."""
 
     default_error_messages = REQUIRED_MESSAGE
+
+    def expected(self) -> str:
+        return f"{self.name} must be a hardware ID that GET /v1/hardware lists"
 
     def _deserialize(self, value, attr, data, **kwargs):
         catalog = self.parent.context_catalog()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from nodes.errors import CpuOnlyRuleError, StoreCorruptError
+from nodes.errors import CpuOnlyRuleError, DamagedNodeError, StoreCorruptError
 from nodes.hardware import HardwareCatalog
 from nodes.keys import KeySpace
 
@@ -47,37 +47,54 @@ def _job_argument(current_job_id: object) -> str:
 
 
 def decode_node(pk: int, values: list) -> dict | None:
-    """Build a node dict from HMGET values in NODE_FIELDS order, None if deleted."""
+    """Build a node dict from HMGET values in NODE_FIELDS order, None if deleted.
+
+    Raises DamagedNodeError when the hash lacks a field or has a non-integer value.
+    """
     index, cpu_mem, gpu_mem, driver, generation, last_seen, job = values
-    if generation is None:
-        return None
-    return {
-        "pk": pk,
-        "index": int(index),
-        "cpu_mem": int(cpu_mem),
-        "gpu_mem": int(gpu_mem),
-        "driver_version": driver,
-        "hardware_generation": generation,
-        "last_seen": int(last_seen),
-        "current_job_id": None if job is None else int(job),
-    }
+    if generation is None or driver is None:
+        if all(value is None for value in values):
+            return None
+        raise DamagedNodeError(pk, dict(zip(NODE_FIELDS, values, strict=True)))
+    try:
+        return {
+            "pk": pk,
+            "index": int(index),
+            "cpu_mem": int(cpu_mem),
+            "gpu_mem": int(gpu_mem),
+            "driver_version": driver,
+            "hardware_generation": generation,
+            "last_seen": int(last_seen),
+            "current_job_id": None if job is None else int(job),
+        }
+    except (TypeError, ValueError):
+        raise DamagedNodeError(
+            pk, dict(zip(NODE_FIELDS, values, strict=True))
+        ) from None
 
 
 def decode_line(pk: int, line: str) -> dict | None:
     """Build a node dict from one line of fetch.lua's reply, None if deleted."""
     if not line:
         return None
-    index, cpu_mem, gpu_mem, driver, generation, last_seen, job = line.split("\t")
-    return {
-        "pk": pk,
-        "index": int(index),
-        "cpu_mem": int(cpu_mem),
-        "gpu_mem": int(gpu_mem),
-        "driver_version": driver,
-        "hardware_generation": generation,
-        "last_seen": int(last_seen),
-        "current_job_id": int(job) if job else None,
-    }
+    fields = line.split("\t")
+    index, cpu_mem, gpu_mem, driver, generation, last_seen, job = fields
+    try:
+        if not driver or not generation:
+            raise ValueError("a text field is missing")
+        return {
+            "pk": pk,
+            "index": int(index),
+            "cpu_mem": int(cpu_mem),
+            "gpu_mem": int(gpu_mem),
+            "driver_version": driver,
+            "hardware_generation": generation,
+            "last_seen": int(last_seen),
+            "current_job_id": int(job) if job else None,
+        }
+    except ValueError:
+        # fetch.lua sends "" for a missing field; decode_node names the damage.
+        return decode_node(pk, [value or None for value in fields])
 
 
 class NodeStore:
@@ -256,7 +273,7 @@ class NodeStore:
     def fetch_many(self, pks: Iterable[int]) -> list[dict]:
         """Fetch nodes in the given order, one round trip per FETCH_CHUNK pks.
 
-        Nodes deleted since their pks were read are left out.
+        Nodes deleted since their pks were read, and damaged nodes, are left out.
         """
         pks = list(pks)
         keys = self.keys
@@ -268,7 +285,13 @@ class NodeStore:
                 keys=[keys.pk_index], args=[keys.node_stem, ",".join(map(str, chunk))]
             )
             for pk, line in zip(chunk, reply.split("\n"), strict=True):
-                node = decode_line(pk, line)
+                try:
+                    node = decode_line(pk, line)
+                except DamagedNodeError as exc:
+                    # NOTE: a damaged node is left out of every list, so one bad hash
+                    # does not fail them all; GET of its pk returns the 500.
+                    log.error("%s; left out of the list", exc)
+                    continue
                 if node is not None:
                     nodes.append(node)
         return nodes

@@ -18,6 +18,7 @@ from nodes.heartbeat_body import (
     HeartbeatBodyError,
     parse_heartbeat_body,
 )
+from nodes.request_body import STRICT_JSON_PARSER
 from nodes.schemas import (
     HardwareGenerationSchema,
     NodeCreateSchema,
@@ -38,9 +39,10 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Worker nodes: one per GPU of a machine, one per CPU-only machine.",
 )
+blp.ARGUMENTS_PARSER = STRICT_JSON_PARSER
 
-MAX_PK = 2**53 - 1
-PK_RULE = f"<int(min=1, max={MAX_PK}):pk>"
+# The "pk" converter is nodes.pk_converter.PkConverter, which create_app registers.
+PK_RULE = "<pk:pk>"
 
 
 def register_components(api: Api) -> None:

@@ -61,9 +61,12 @@ def print_report(report, as_json: bool, repair: bool) -> None:
         print(f"{report.repaired_count} problems repaired")
     if report.unrepairable_nodes:
         print(
-            f"{report.unrepairable_nodes} nodes have hashes that lack fields; read"
-            " each with HGETALL, then restore its fields from a backup or remove"
-            " the key with DEL"
+            f"{report.unrepairable_nodes} nodes have damaged hashes (a field missing,"
+            " a value that is not an integer, or a hardware ID outside the catalog)."
+            " The service leaves a node with a missing field or a non-integer out of"
+            " lists and answers GET of it with a 500. Read each with HGETALL, then"
+            " restore its fields from a backup, add its hardware ID to"
+            " REGISTRY_HARDWARE_EXTRA, or remove the key with DEL"
         )
 
 

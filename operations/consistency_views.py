@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from nodes.consistency import BATCH_SIZE, check
+from nodes.request_body import STRICT_JSON_PARSER
 from nodes.serialize import json_response
 
 MAX_BATCH_SIZE = 10_000
@@ -20,6 +21,7 @@ blp = Blueprint(
     url_prefix="/v1/admin",
     description="Operator endpoints; they need an admin token.",
 )
+blp.ARGUMENTS_PARSER = STRICT_JSON_PARSER
 
 
 class StrictBoolean(fields.Boolean):

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from nodes.error_body import error_response
 from nodes.serialize import json_response
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,10 @@ class Readiness(MethodView):
             client.ping()
         except redis.RedisError as exc:
             log.warning("readiness check failed: %s", type(exc).__name__)
-            return json_response(
-                {
-                    "code": 503,
-                    "status": "Service Unavailable",
-                    "message": "not ready: the node store did not answer; retry"
-                    f" after {RETRY_AFTER_SECONDS} seconds",
-                },
+            return error_response(
                 503,
-                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                "not ready: the node store did not answer; retry after"
+                f" {RETRY_AFTER_SECONDS} seconds",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         return json_response({"status": "ok"})

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from nodes.reaper import DEFAULT_BATCH_SIZE, reap_lost
+from nodes.request_body import STRICT_JSON_PARSER
 from nodes.schemas import StrictInteger
 from nodes.serialize import format_timestamp_ms, json_response
 
@@ -15,6 +16,7 @@ admin_blp = Blueprint(
     url_prefix="/v1/admin",
     description="Operator actions on the registry.",
 )
+admin_blp.ARGUMENTS_PARSER = STRICT_JSON_PARSER
 
 # Nodes one request removes at most, so a request finishes within the gunicorn
 # timeout on a large backlog; the response says when more remain.

@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import random
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import request
 
+from nodes.agent.cli import machine_nodes, parse_args
 from nodes.agent.client import RegistryClient, RegistryRejected
 from nodes.agent.detect import cpu_mem_bytes, detect_nodes
 from nodes.agent.run import Agent, JobSource, Timing
@@ -348,3 +350,63 @@ def test_agent_needs_worker_role(real_redis, gpus, tmp_path, token, allowed):
     finally:
         live.stop()
     assert len(live.nodes()) == (4 if allowed else 0)
+
+
+def test_cpu_only_logged_as_machine(service, gpus, tmp_path, caplog):
+    gpus(None)
+    agent = make_agent(
+        service.url, tmp_path / "s.json", detect_nodes(HardwareCatalog())
+    )
+    with caplog.at_level("INFO", logger="nodes.agent.run"):
+        assert agent.run(once=True) is True
+    assert "registered the CPU-only machine as node 1" in caplog.text
+    assert "GPU index" not in caplog.text
+
+
+def test_gpu_logged_by_index(service, gpus, tmp_path, caplog):
+    gpus(HOPPER_BOX)
+    agent = make_agent(
+        service.url, tmp_path / "s.json", detect_nodes(HardwareCatalog())
+    )
+    with caplog.at_level("INFO", logger="nodes.agent.run"):
+        agent.run(once=True)
+    assert "registered GPU index 0 as node" in caplog.text
+
+
+def test_once_unreachable_gives_up(service, gpus, tmp_path, caplog):
+    gpus(None)
+    url = service.url
+    service.stop()
+    waits = []
+    agent = make_agent(
+        url,
+        tmp_path / "s.json",
+        detect_nodes(HardwareCatalog()),
+        wait=lambda seconds: waits.append(seconds) or False,
+    )
+    with caplog.at_level("WARNING", logger="nodes.agent.run"):
+        assert agent.run(once=True) is False
+    assert "giving up because of --once" in caplog.text
+    assert "retrying" not in caplog.text
+    assert waits == []
+
+
+def test_driver_version_option_overrides(gpus):
+    gpus(None)
+    args = parse_args(["--driver-version", "1.0"])
+    [node] = machine_nodes(args)
+    assert node["driver_version"] == "1.0"
+    assert node["hardware_generation"] == "cpu"
+
+
+def test_driver_version_default_is_kernel(gpus):
+    gpus(None)
+    [node] = machine_nodes(parse_args([]))
+    assert node["driver_version"] == platform.release()[:64]
+
+
+@pytest.mark.parametrize("version", ["", " 1.0", "1\n0", "9" * 65])
+def test_driver_version_option_checked(version, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--driver-version", version])
+    assert "--driver-version must be 1 to 64" in capsys.readouterr().err

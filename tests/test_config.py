@@ -121,3 +121,22 @@ def test_missing_extra_file_named(tmp_path):
     path = tmp_path / "absent.json"
     with pytest.raises(OSError, match="absent.json"):
         Settings.from_env({"REGISTRY_HARDWARE_EXTRA_FILE": str(path)})
+
+
+@pytest.mark.parametrize(
+    "url", ["http://redis.invalid:6379", "localhost:6379", "tcp://h:1"]
+)
+def test_redis_url_scheme_checked(url):
+    with pytest.raises(ValueError, match="REDIS_URL must start with redis://"):
+        Settings.from_env({"REDIS_URL": url})
+
+
+def test_redis_url_scheme_any_case():
+    assert Settings.from_env({"REDIS_URL": "REDIS://x"}).redis_url == "REDIS://x"
+
+
+def test_redis_url_error_hides_password():
+    with pytest.raises(ValueError) as info:
+        Settings.from_env({"REDIS_URL": "http://:hunter2-secret@redis.invalid:6379"})
+    assert "hunter2-secret" not in str(info.value)
+    assert "'http'" in str(info.value)

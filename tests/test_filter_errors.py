@@ -1,11 +1,12 @@
 """Every invalid filter spec is a 422 that names its path, before any Redis read."""
 
+import base64
 import json
 
 import fakeredis
 import pytest
 
-from filtering.cursor import Cursor, encode_cursor, fingerprint
+from filtering.cursor import MAX_TIME_MS, Cursor, encode_cursor, fingerprint
 from filtering.spec import MAX_CONDITIONS, MAX_DEPTH, MAX_IN_VALUES
 from tests.conftest import FakeClock, make_app
 
@@ -26,6 +27,13 @@ def _nested_not(levels: int) -> dict:
 
 def _cursor(filter_body: dict, sort: list, values: list) -> str:
     return encode_cursor(Cursor(fingerprint(filter_body, sort), 0, tuple(values)))
+
+
+def _raw_cursor(sort: list | None = None, **fields) -> str:
+    """Encode cursor JSON as the server does, with some fields replaced."""
+    data = {"v": 1, "f": fingerprint({}, sort or ["pk"]), "t": 0, "k": [1], **fields}
+    text = json.dumps(data, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 CASES = [
@@ -120,6 +128,9 @@ CASES = [
     ("sort empty", {"sort": []}, "sort"),
     ("sort unknown field", {"sort": ["gpu_mem", "status"]}, "sort[1]"),
     ("sort twice", {"sort": ["gpu_mem", "-gpu_mem"]}, "sort[1]"),
+    ("sort pk twice", {"sort": ["pk", "-pk"]}, "sort[1]"),
+    ("sort twice after pk", {"sort": ["pk", "index", "-index"]}, "sort[2]"),
+    ("sort unknown after pk", {"sort": ["-pk", "status"]}, "sort[1]"),
     ("sort double minus", {"sort": ["--pk"]}, "sort[0]"),
     ("sort not string", {"sort": [1]}, "sort[0]"),
     ("unknown top-level key", {"filters": {}}, "filters"),
@@ -156,6 +167,30 @@ CASES = [
     (
         "cursor forged value",
         {"sort": ["gpu_mem"], "cursor": _cursor({}, ["gpu_mem", "pk"], ["x", 1])},
+        "cursor",
+    ),
+    ("cursor time huge", {"cursor": _raw_cursor(t=10**30)}, "cursor"),
+    ("cursor time negative", {"cursor": _raw_cursor(t=-(10**30))}, "cursor"),
+    ("cursor time past 9999", {"cursor": _raw_cursor(t=MAX_TIME_MS + 1)}, "cursor"),
+    ("cursor time float", {"cursor": _raw_cursor(t=1.5)}, "cursor"),
+    ("cursor time boolean", {"cursor": _raw_cursor(t=True)}, "cursor"),
+    ("cursor extra field", {"cursor": _raw_cursor(x=1)}, "cursor"),
+    ("cursor fingerprint short", {"cursor": _raw_cursor(f="abc")}, "cursor"),
+    ("cursor version", {"cursor": _raw_cursor(v=2)}, "cursor"),
+    ("cursor values not list", {"cursor": _raw_cursor(k={"pk": 1})}, "cursor"),
+    ("cursor pk huge", {"cursor": _raw_cursor(k=[10**30])}, "cursor"),
+    ("cursor pk negative", {"cursor": _raw_cursor(k=[-1])}, "cursor"),
+    (
+        "cursor last_seen negative",
+        {"sort": ["last_seen"], "cursor": _raw_cursor(["last_seen", "pk"], k=[-5, 1])},
+        "cursor",
+    ),
+    (
+        "cursor driver too long",
+        {
+            "sort": ["driver_version"],
+            "cursor": _raw_cursor(["driver_version", "pk"], k=["9" * 65, 1]),
+        },
         "cursor",
     ),
     (

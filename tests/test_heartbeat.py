@@ -21,6 +21,7 @@ def test_heartbeat_returns_204(api):
     response = api.post(f"/v1/nodes/{pk}/heartbeat")
     assert response.status_code == 204
     assert response.data == b""
+    assert "Content-Type" not in response.headers
 
 
 def test_heartbeat_refreshes_last_seen(api, clock):

@@ -135,7 +135,7 @@ NODE_CASES = [
         "create-41-digits",
         "post",
         "/v1/nodes/create",
-        400,
+        422,
         raw=b'{"cpu_mem": ' + b"9" * 41 + b"}",
     ),
     case(

@@ -50,7 +50,8 @@ MALFORMED = [
     ("nan", b'{"cpu_mem": NaN}'),
     ("infinity", b'{"cpu_mem": Infinity}'),
     ("invalid-utf-8", b'{"driver_version": "\xff"}'),
-    ("long-number", b'{"cpu_mem": ' + b"9" * 5000 + b"}"),
+    ("duplicate-key", b'{"index": 0, "index": 1}'),
+    ("nested-duplicate-key", b'{"filter": {"pk": 1, "pk": 2}}'),
     ("deep-nesting", b"[" * 100_000 + b"]" * 100_000),
     ("two-documents", b"{} {}"),
 ]

@@ -205,6 +205,7 @@ def test_delete_then_get_is_404(api):
     response = api.delete(f"/v1/nodes/{pk}")
     assert response.status_code == 204
     assert response.data == b""
+    assert "Content-Type" not in response.headers
     assert api.get(f"/v1/nodes/{pk}").status_code == 404
 
 

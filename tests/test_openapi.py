@@ -175,3 +175,23 @@ def test_docs_assets_served(client):
 
 def test_docs_asset_path_escape_is_404(client):
     assert client.get("/docs/assets/../../app.py").status_code == 404
+
+
+def test_secured_operations_declare_401_403(spec):
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, item in operations.items():
+            if method == "parameters" or item["x-required-role"] == "public":
+                continue
+            assert {"401", "403"} <= set(item["responses"]), f"{method} {path}"
+            checked += 1
+    assert checked >= 10
+
+
+def test_public_operations_omit_401(spec):
+    assert "401" not in operation(spec, "/health/live", "get")["responses"]
+
+
+def test_401_declares_challenge(spec):
+    response = spec["components"]["responses"]["TOKEN_MISSING_OR_INVALID"]
+    assert "WWW-Authenticate" in response["headers"]

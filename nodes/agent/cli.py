@@ -14,6 +14,7 @@ from nodes.agent.run import Agent, JobSource, Timing
 from nodes.commands.options import positive
 from nodes.commands.registry_client import DEFAULT_URL, TOKEN_ENV, read_token
 from nodes.hardware import HardwareCatalog
+from nodes.schemas import MAX_DRIVER_VERSION_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         " not map from their compute capability",
     )
     parser.add_argument(
+        "--driver-version",
+        help="driver_version to report for every node instead of the detected one;"
+        " a CPU-only machine reports its OS kernel release (such as 6.1.0-18-amd64)"
+        " unless this is given",
+    )
+    parser.add_argument(
         "--once", action="store_true", help="register or refresh, beat once, and exit"
     )
     parser.add_argument(
@@ -96,7 +103,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--jitter must be from 0 to 0.5, got {args.jitter}")
     if args.job_id is not None and not 1 <= args.job_id <= 2**53 - 1:
         parser.error(f"--job-id must be from 1 to 2**53-1, got {args.job_id}")
+    version = args.driver_version
+    if version is not None and (
+        not 1 <= len(version) <= MAX_DRIVER_VERSION_LENGTH
+        or not version.isprintable()
+        or version.strip() != version
+    ):
+        parser.error(
+            f"--driver-version must be 1 to {MAX_DRIVER_VERSION_LENGTH} printable"
+            f" characters with no leading or trailing space, got {version!r}"
+        )
     return args
+
+
+def machine_nodes(args: argparse.Namespace) -> list[dict]:
+    """Detect this machine's nodes and apply --driver-version; raise DetectionError."""
+    nodes = detect_nodes(HardwareCatalog(), args.hardware_generation)
+    if args.driver_version is not None:
+        for node in nodes:
+            node["driver_version"] = args.driver_version
+    return nodes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("cannot read the token file %s: %s", args.token_file, exc.strerror)
         return 2
     try:
-        nodes = detect_nodes(HardwareCatalog(), args.hardware_generation)
+        nodes = machine_nodes(args)
     except DetectionError as exc:
         log.error("%s", exc)
         return 2

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nodes.agent.client import RegistryClient, RegistryUnreachable
+from nodes.agent.detect import CPU_ONLY_ID
 from nodes.agent.state import load_pks, save_pks
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,15 @@ class Agent:
         # Nodes whose stored record was refreshed with PUT since this start.
         self.refreshed: set[int] = set()
 
+    def _label(self, index: int) -> str:
+        """Name a node of this machine in log lines: GPU index 2, or CPU-only."""
+        if self.nodes[index]["hardware_generation"] == CPU_ONLY_ID:
+            return "the CPU-only machine"
+        return f"GPU index {index}"
+
     def _register(self, index: int) -> None:
         pk = self.client.create(self.nodes[index])
-        log.info("registered GPU index %d as node %d", index, pk)
+        log.info("registered %s as node %d", self._label(index), pk)
         self.pks[index] = pk
         self.refreshed.add(index)
         save_pks(self.state_path, self.pks)
@@ -117,10 +124,12 @@ class Agent:
     def _refresh(self, index: int) -> None:
         pk = self.pks[index]
         if self.client.replace(pk, self.nodes[index]):
-            log.info("refreshed node %d (GPU index %d) with PUT", pk, index)
+            log.info("refreshed node %d (%s) with PUT", pk, self._label(index))
             self.refreshed.add(index)
         else:
-            log.warning("node %d (GPU index %d) is gone; registering again", pk, index)
+            log.warning(
+                "node %d (%s) is gone; registering again", pk, self._label(index)
+            )
             self._register(index)
 
     def step(self) -> None:
@@ -133,9 +142,9 @@ class Agent:
                 self._refresh(index)
             elif not self.client.heartbeat(self.pks[index], body):
                 log.warning(
-                    "heartbeat of node %d (GPU index %d) got 404; registering again",
+                    "heartbeat of node %d (%s) got 404; registering again",
                     self.pks[index],
-                    index,
+                    self._label(index),
                 )
                 self._register(index)
             else:
@@ -158,6 +167,11 @@ class Agent:
                 self.step()
             except RegistryUnreachable as exc:
                 failures += 1
+                if once:
+                    log.warning(
+                        "registry unreachable (%s); giving up because of --once", exc
+                    )
+                    break
                 delay = self.timing.backoff(failures, self.rng)
                 log.warning(
                     "registry unreachable (%s); attempt %d failed, retrying in %.1fs",
@@ -165,7 +179,7 @@ class Agent:
                     failures,
                     delay,
                 )
-                if once or self.wait(delay):
+                if self.wait(delay):
                     break
                 continue
             if failures:

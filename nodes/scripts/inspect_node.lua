@@ -9,28 +9,44 @@
 -- ARGV[1]  generation index stem (followed by the hardware ID)
 -- ARGV[2]  pk
 -- ARGV[3]  "repair" to fix what disagrees, anything else only to report it
--- ARGV[4..] hardware IDs whose generation index must not list the pk unless it is
+-- ARGV[4]  the catalog's hardware IDs, comma-separated with a comma at each end
+-- ARGV[5..] hardware IDs whose generation index must not list the pk unless it is
 --           the node's own generation
 --
--- Returns an array of problem descriptions, empty when all agree. A hash that
--- lacks required fields is reported and left alone, because its index entries
--- cannot be derived from it.
+-- Returns an array of problem descriptions, empty when all agree. A damaged hash
+-- (a required field missing, a non-integer where an integer belongs, or a hardware
+-- ID outside the catalog) is reported as not repairable and left alone, with its
+-- index entries, because they cannot be derived from it.
 local pk = ARGV[2]
 local repair = ARGV[3] == 'repair'
 local problems = {}
-local fields = redis.call('HMGET', KEYS[1], 'index', 'cpu_mem', 'gpu_mem',
-  'driver_version', 'hardware_generation', 'last_seen', 'current_job_id')
+local names = {'index', 'cpu_mem', 'gpu_mem', 'driver_version', 'hardware_generation',
+  'last_seen', 'current_job_id'}
+local fields = redis.call('HMGET', KEYS[1], unpack(names))
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if exists then
   for i = 1, 6 do
     if not fields[i] then
-      table.insert(problems, 'hash lacks required fields; not repairable')
-      return problems
+      table.insert(problems, 'hash lacks ' .. names[i] .. '; not repairable')
     end
+  end
+  for _, i in ipairs({1, 2, 3, 6, 7}) do
+    if fields[i] and not string.match(fields[i], '^%-?%d+$') then
+      table.insert(problems, names[i] .. ' ' .. string.format('%q', fields[i]:sub(1, 40)) ..
+        ' is not an integer; not repairable')
+    end
+  end
+  local generation = fields[5]
+  if generation and not string.find(ARGV[4], ',' .. generation .. ',', 1, true) then
+    table.insert(problems, 'hardware_generation ' .. string.format('%q', generation:sub(1, 40)) ..
+      ' is not in the hardware catalog; not repairable')
+  end
+  if #problems > 0 then
+    return problems
   end
 end
 
-local names = {'pk', 'cpu_mem', 'gpu_mem', 'last_seen', 'current_job_id'}
+names = {'pk', 'cpu_mem', 'gpu_mem', 'last_seen', 'current_job_id'}
 local expected = {false, false, false, false, false}
 if exists then
   expected = {pk, fields[2], fields[3], fields[6], fields[7] or false}
@@ -64,7 +80,7 @@ if own and not redis.call('ZSCORE', ARGV[1] .. own, pk) then
     redis.call('ZADD', ARGV[1] .. own, pk, pk)
   end
 end
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local generation = ARGV[i]
   if generation ~= own and redis.call('ZSCORE', ARGV[1] .. generation, pk) then
     table.insert(problems, 'listed in generation index ' .. generation ..

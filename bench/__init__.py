@@ -1,0 +1,1 @@
+"""Benchmarks of the node registry; python -m bench.run runs them all."""
