@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from nodes.full_list import decode_reply
+from nodes.full_list import decode_checked, decode_reply
 from nodes.serialize import Liveness, lines_to_json_text, nodes_to_json_text
 
 
@@ -35,5 +35,5 @@ class ListResult:
         """Return the JSON array of the nodes, as the list view sends it; once."""
         if self._nodes is None and self._replies is not None:
             replies, self._replies = self._replies, None
-            return lines_to_json_text(replies, liveness, now_ms)
+            return lines_to_json_text(replies, liveness, now_ms, decode_checked)
         return nodes_to_json_text(self.nodes, liveness, now_ms)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import redis
 
+from nodes.errors import DamagedNodeError
 from nodes.store import FETCH_CHUNK, SCRIPTS_DIR, NodeStore, decode_line
 
 log = logging.getLogger(__name__)
@@ -143,10 +144,24 @@ def _split_marker(reply: str) -> tuple[str, int | None]:
     return reply, None
 
 
+def decode_checked(line: str) -> dict | None:
+    """Return the node of one line that iter_replies yields, None if damaged.
+
+    A damaged node is logged and left out of the list, as fetch_many does.
+    """
+    pk, _tab, fields = line.partition("\t")
+    try:
+        return decode_line(int(pk), fields)
+    except DamagedNodeError as exc:
+        log.error("%s; left out of the list", exc)
+        return None
+
+
 def decode_reply(lines: str) -> list[dict]:
     """Return the nodes of the node lines that iter_replies yields."""
     nodes = []
     for line in lines.split("\n") if lines else ():
-        pk, _tab, fields = line.partition("\t")
-        nodes.append(decode_line(int(pk), fields))
+        node = decode_checked(line)
+        if node is not None:
+            nodes.append(node)
     return nodes

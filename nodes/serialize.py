@@ -7,8 +7,9 @@ the same shape.
 """
 
 import json
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from flask import Response
@@ -94,25 +95,43 @@ def nodes_to_json_text(nodes: list[dict], liveness: Liveness, now_ms: int) -> st
     return "[" + ",".join(parts) + "]"
 
 
-def lines_to_json_text(replies: Iterable[str], liveness: Liveness, now_ms: int) -> str:
+# A healthy fetch_range.lua line: integers as the write scripts store them (no sign,
+# no leading zero), then text fields, and an empty current_job_id for null.
+_INTEGER = "(0|[1-9][0-9]*)"
+_HEALTHY_LINE = re.compile(
+    "\t".join([_INTEGER] * 4 + ["([^\t]+)", "([^\t]+)", _INTEGER, "(0|[1-9][0-9]*|)"])
+)
+
+
+def lines_to_json_text(
+    replies: Iterable[str],
+    liveness: Liveness,
+    now_ms: int,
+    decode: Callable[[str], dict | None],
+) -> str:
     """Return the JSON array of the nodes in fetch_range.lua replies.
 
-    Each reply holds lines of a pk and the fields of NODE_FIELDS, tab-separated
+    Each reply contains lines of a pk and the fields of NODE_FIELDS, tab-separated
     (full_list.py strips the reply's read-on marker). The text equals that of
-    nodes_to_json_text on the decoded nodes: the numbers are copied as Redis holds
-    them, which is the digits of Python ints because only the write scripts store
-    them, so no dict is built per node.
+    nodes_to_json_text on the decoded nodes. A line of canonical integers is
+    copied without building a dict; any other line goes through decode, which
+    returns its node dict or None to leave it out (a damaged node).
     """
     stale_after_ms = liveness.stale_after_ms
     lost_after_ms = liveness.lost_after_ms
+    healthy = _HEALTHY_LINE.fullmatch
     parts = []
     for reply in replies:
         if not reply:
             continue
         for line in reply.split("\n"):
-            pk, index, cpu_mem, gpu_mem, driver, generation, seen, job = line.split(
-                "\t"
-            )
+            match = healthy(line)
+            if match is None:
+                node = decode(line)
+                if node is not None:
+                    parts.append(nodes_to_json_text([node], liveness, now_ms)[1:-1])
+                continue
+            pk, index, cpu_mem, gpu_mem, driver, generation, seen, job = match.groups()
             last_seen = int(seen)
             seconds, millis = divmod(last_seen, 1000)
             age_ms = now_ms - last_seen

@@ -76,6 +76,9 @@ def test_same_text_as_walk(api, store):
     create(store, 1500)
     store.heartbeat(7, 42)
     store.patch(8, {"driver_version": 'r535 "beta" \\ ä'})
+    # Values that only a change outside the service stores, but that decode.
+    store.client.hset(store.keys.node(9), "index", "007")
+    store.client.hset(store.keys.node(10), "cpu_mem", "-1")
     nodes = all_nodes(store)
     text = nodes_to_json_text(
         nodes, api.application.extensions["node_registry"].liveness, store.now_ms()
