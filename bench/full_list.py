@@ -9,12 +9,12 @@ Prints the median server time of ROUNDS requests for each.
 Run: python bench/full_list.py 6522 26088 104352
 
 Measured with Python 3.11 on a 2-core virtual machine that other jobs loaded (load
-average about 1), median of 7 requests, three runs:
+average 1.2 to 1.5), median of 7 requests, three runs:
 
     nodes     walk          pk ranges
-    6,522     115-117 ms    46-60 ms
-    26,088    459-525 ms    174-180 ms
-    104,352   1910-1998 ms  719-730 ms
+    6,522     116-132 ms    48-63 ms
+    26,088    459-489 ms    177-183 ms
+    104,352   1882-1989 ms  705-755 ms
 
 Redis spends about 6 microseconds per node in fetch_range.lua (INFO commandstats),
 5 of them in HMGET, and Python formats a node in about 4, alongside.
