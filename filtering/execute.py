@@ -10,15 +10,16 @@ cursor.
 import heapq
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from filtering import plan as planner
 from filtering.cursor import Cursor, encode_cursor
 from filtering.evaluate import compile_filter, compile_known, make_sort_key
 from filtering.index_check import drop_by_index
 from filtering.intervals import redis_bounds
+from filtering.result import ListResult
 from filtering.spec import Spec
-from filtering.tree import referenced_fields
+from filtering.tree import And, SortKey, referenced_fields
+from nodes.full_list import iter_replies
 from nodes.store import FETCH_CHUNK, NodeStore
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,6 @@ NEXT_CURSOR_HEADER = "Next-Cursor"
 INDEX_CHUNK = 1000
 # Hashes fetched in the first round trip of a walk that needs few more matches.
 MIN_FETCH_BATCH = 16
-
-
-@dataclass
-class ListResult:
-    nodes: list
-    next_cursor: str | None = None
 
 
 class _Query:
@@ -291,8 +286,20 @@ def make_plan(store: NodeStore, spec: Spec) -> planner.Plan:
     return planner.choose(spec.filter, spec.sort, spec.limit, spec.after, counts, total)
 
 
+def _lists_everything(spec: Spec) -> bool:
+    """Whether the spec asks for every node in pk order, one page."""
+    return (
+        spec.filter == And(())
+        and spec.sort == (SortKey("pk", False),)
+        and spec.limit is None
+        and spec.after is None
+    )
+
+
 def execute(store: NodeStore, spec: Spec) -> ListResult:
     """Return the nodes that match the spec, in order, and the next page's cursor."""
+    if _lists_everything(spec):
+        return ListResult(replies=iter_replies(store))
     plan = make_plan(store, spec)
     log.debug("list plan %s", plan)
     query = _Query(store, spec, plan)

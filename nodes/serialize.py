@@ -7,7 +7,9 @@ the same shape.
 """
 
 import json
+import re
 import time
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from flask import Response
@@ -90,6 +92,64 @@ def nodes_to_json_text(nodes: list[dict], liveness: Liveness, now_ms: int) -> st
             f'"current_job_id":{"null" if job is None else job},'
             f'"status":"{status}"}}'
         )
+    return "[" + ",".join(parts) + "]"
+
+
+# A healthy fetch_range.lua line: integers as the write scripts store them (no sign,
+# no leading zero), then text fields, and an empty current_job_id for null.
+_INTEGER = "(0|[1-9][0-9]*)"
+_HEALTHY_LINE = re.compile(
+    "\t".join([_INTEGER] * 4 + ["([^\t]+)", "([^\t]+)", _INTEGER, "(0|[1-9][0-9]*|)"])
+)
+
+
+def lines_to_json_text(
+    replies: Iterable[str],
+    liveness: Liveness,
+    now_ms: int,
+    decode: Callable[[str], dict | None],
+) -> str:
+    """Return the JSON array of the nodes in fetch_range.lua replies.
+
+    Each reply contains lines of a pk and the fields of NODE_FIELDS, tab-separated
+    (full_list.py strips the reply's read-on marker). The text equals that of
+    nodes_to_json_text on the decoded nodes. A line of canonical integers is
+    copied without building a dict; any other line goes through decode, which
+    returns its node dict or None to leave it out (a damaged node).
+    """
+    stale_after_ms = liveness.stale_after_ms
+    lost_after_ms = liveness.lost_after_ms
+    healthy = _HEALTHY_LINE.fullmatch
+    parts = []
+    for reply in replies:
+        if not reply:
+            continue
+        for line in reply.split("\n"):
+            match = healthy(line)
+            if match is None:
+                node = decode(line)
+                if node is not None:
+                    parts.append(nodes_to_json_text([node], liveness, now_ms)[1:-1])
+                continue
+            pk, index, cpu_mem, gpu_mem, driver, generation, seen, job = match.groups()
+            last_seen = int(seen)
+            seconds, millis = divmod(last_seen, 1000)
+            age_ms = now_ms - last_seen
+            if age_ms <= stale_after_ms:
+                status = "alive"
+            elif age_ms <= lost_after_ms:
+                status = "stale"
+            else:
+                status = "lost"
+            parts.append(
+                f'{{"pk":{pk},"index":{index},"cpu_mem":{cpu_mem},'
+                f'"driver_version":{_json_string(driver)},'
+                f'"hardware_generation":{_json_string(generation)},'
+                f'"gpu_mem":{gpu_mem},'
+                f'"last_seen":"{_format_second(seconds)}.{millis:03d}Z",'
+                f'"current_job_id":{job or "null"},'
+                f'"status":"{status}"}}'
+            )
     return "[" + ",".join(parts) + "]"
 
 

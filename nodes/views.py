@@ -30,7 +30,6 @@ from nodes.serialize import (
     json_response,
     json_text_response,
     node_to_json,
-    nodes_to_json_text,
 )
 from nodes.store import UNCHANGED
 
@@ -127,7 +126,7 @@ class NodeList(MethodView):
         except SpecError as exc:
             abort(422, message=str(exc), errors={"json": exc.as_errors()})
         result = execute(reg.store, spec)
-        text = nodes_to_json_text(result.nodes, reg.liveness, now_ms)
+        text = result.json_text(reg.liveness, now_ms)
         headers = {}
         if result.next_cursor is not None:
             headers[NEXT_CURSOR_HEADER] = result.next_cursor
