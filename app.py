@@ -52,7 +52,10 @@ RETRY_AFTER_SECONDS = 2
 
 @dataclass
 class Registry:
-    """What the views need, stored in app.extensions["node_registry"]."""
+    """The settings, catalog, store and liveness rule that the views use.
+
+    Stored in app.extensions["node_registry"].
+    """
 
     settings: Settings
     catalog: HardwareCatalog
@@ -113,7 +116,7 @@ def build_redis_client(settings: Settings) -> redis.Redis:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer every error in flask-smorest's shape {code, status, message, errors}."""
+    """Return every error in flask-smorest's shape {code, status, message, errors}."""
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):

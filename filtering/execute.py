@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # The response header that carries the cursor of the next page (docs/filtering.md).
 NEXT_CURSOR_HEADER = "Next-Cursor"
-# Index entries read per ZRANGEBYSCORE; a run also holds the rest of its last tie.
+# Index entries read per ZRANGEBYSCORE. A run also contains the rest of its last tie.
 INDEX_CHUNK = 1000
 # Hashes fetched in the first round trip of a walk that needs few more matches.
 MIN_FETCH_BATCH = 16
@@ -287,7 +287,7 @@ def make_plan(store: NodeStore, spec: Spec) -> planner.Plan:
 
 
 def _lists_everything(spec: Spec) -> bool:
-    """Whether the spec asks for every node in pk order, one page."""
+    """Return whether the spec requests every node in pk order, in one page."""
     return (
         spec.filter == And(())
         and spec.sort == (SortKey("pk", False),)

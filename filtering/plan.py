@@ -188,7 +188,7 @@ def _cost(atoms: list[Atom], counts: dict) -> int | None:
 
 
 def best_union(node, counts: dict) -> tuple[list[Atom], int] | None:
-    """Return the cheapest counted ranges whose union holds every match, or None."""
+    """Return the cheapest counted ranges whose union contains every match, or None."""
     if isinstance(node, Or) and not node.children:
         return [], 0
     options = []

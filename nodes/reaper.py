@@ -19,7 +19,7 @@ DEFAULT_BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class ReapResult:
-    """What one reaper run did."""
+    """The outcome of one reaper run."""
 
     removed: int
     # The last_seen cutoff in milliseconds since the Unix epoch: nodes seen before
