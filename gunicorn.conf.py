@@ -33,7 +33,7 @@ graceful_timeout = 20
 keepalive = 5
 # The app, and so its Redis client, is built in each worker after the fork.
 preload_app = False
-# gunicorn 25.1+ opens a control socket at one fixed path per user; several servers
+# gunicorn 25.1+ opens a control socket at one fixed path per user. Several servers
 # on one host (tests, benchmarks) would fight over it, and the service needs none.
 control_socket_disable = True
 # gunicorn rejects a request beyond these limits itself, with an HTML 414, 431 or 400

@@ -53,7 +53,7 @@ def _presented_token(req: Request) -> tuple[str | None, str | None]:
 
 
 def check_request(table: TokenTable):
-    """Answer 401 or 403 when the request's token may not use its route, else None.
+    """Return a 401 or 403 response when the token may not use the route, else None.
 
     Requests that match no route go on to Flask's 404 or 405 unchecked: they reach
     no view, and the answer tells nothing that the OpenAPI document does not.

@@ -1,9 +1,9 @@
 """Bearer tokens from configuration, each with a role, looked up in constant time.
 
 REGISTRY_TOKENS and the file named by REGISTRY_TOKENS_FILE hold entries of the form
-``ROLE:TOKEN``. In the variable, entries are separated by commas or white space; in
-the file, each line holds one entry, and blank lines and lines starting with ``#`` are
-skipped. Parse errors name the entry's position, never the token itself.
+``ROLE:TOKEN``. In the variable, entries are separated by commas or white space. In
+the file, each line contains one entry, and blank lines and lines starting with ``#``
+are skipped. Parse errors name the entry's position, never the token itself.
 """
 
 import enum

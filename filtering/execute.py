@@ -84,7 +84,7 @@ class _Query:
             if full and not unique:
                 last = entries[-1][1]
                 entries = [entry for entry in entries if entry[1] != last]
-                # NOTE: one reply holds every node with this exact score, so its size
+                # NOTE: one reply contains every node with this exact score, so its size
                 # is bounded by the largest group of equal values, not by the chunk.
                 tie = client.zrangebyscore(key, last, last)
                 entries.extend((member, last) for member in tie)

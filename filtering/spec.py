@@ -24,7 +24,7 @@ COMBINATORS = ("and", "or", "not")
 class Spec:
     """A validated specification, ready for planning.
 
-    ``sort`` always ends with pk, so it orders nodes totally. ``after`` holds the
+    ``sort`` always ends with pk, so it orders nodes totally. ``after`` contains the
     sort values of the last node of the previous page, keyed by field, or None on
     the first page. ``now_ms`` is the instant that relative times and status refer
     to; pages after the first reuse the first page's instant.
@@ -264,7 +264,10 @@ def cursor_values(cursor: Cursor, sort: tuple[SortKey, ...]) -> dict:
             else:
                 after[key.field] = fields.parse_text(value, "cursor", key.field)
         except SpecError:
-            raise SpecError("cursor", "the cursor holds an invalid value") from None
+            raise SpecError(
+                "cursor",
+                "the cursor contains an invalid value; start again without a cursor",
+            ) from None
     return after
 
 

@@ -10,7 +10,7 @@ class CpuOnlyRuleError(RegistryError):
 
 
 class StoreCorruptError(RegistryError):
-    """Redis holds data the registry did not write, e.g. a pk counter behind a node."""
+    """Redis contains data the registry did not write, e.g. a pk counter too low."""
 
 
 # Hash fields that hold an integer, and those that every node hash has.

@@ -3,8 +3,8 @@
 Pks are unique integers no larger than the pk counter, so the pk-index score range
 [a, a + FETCH_CHUNK - 1] contains at most FETCH_CHUNK nodes and the ranges up to the
 counter cover every node. fetch_range.lua reads one range's index entries and
-hashes in one call, and the call for a range needs no reply of earlier ones: it
-is sent on one connection as soon as the previous reply arrives, so Redis reads
+hashes in one call. The call for a range needs no reply of earlier ones, so it is
+sent on one connection as soon as the previous reply arrives. Redis then reads
 chunk k + 1 while Python formats chunk k.
 
 Each call is atomic, so a node is returned whole or not at all, and the ranges are
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 # The list reads by pk range only while the counter is at most SPARSE_LIMIT times
 # the node count (plus one chunk), so it makes at most about SPARSE_LIMIT times the
 # calls of a dense fleet. After many deletes most ranges would be empty calls, so
-# the list then walks the index by keyset instead: one call per FETCH_CHUNK nodes,
-# but a call is sent only after the previous reply is read, so Redis and Python
+# the list then walks the index by keyset instead, one call per FETCH_CHUNK nodes.
+# There a call is sent only after the previous reply is read, so Redis and Python
 # take turns instead of overlapping.
 SPARSE_LIMIT = 2
 

@@ -2,9 +2,9 @@
 
 A node is lost once its last_seen is older than the lost grace period
 (REGISTRY_LOST_AFTER_SECONDS). The reaper reads candidates from the last_seen index in
-batches of a bounded size and deletes each through the delete script with the
-cutoff as a condition, so a node that sends a heartbeat between the read and the
-delete stays.
+batches of a bounded size. It deletes each through the delete script with the cutoff
+as a condition, so a node that sends a heartbeat between the read and the delete
+stays.
 """
 
 import logging

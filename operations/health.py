@@ -1,8 +1,8 @@
 """Health endpoints for a PaaS or an orchestrator, reachable without a token.
 
 Liveness returns 200 while the process serves requests and touches nothing else.
-Readiness returns 200 when Redis answers PING within the client's socket timeout, else
-503. Neither says more: no version, no Redis address, no error text.
+Readiness returns 200 when Redis replies to PING within the client's socket timeout,
+else 503. Neither returns more: no version, no Redis address, no error text.
 """
 
 import logging
@@ -38,9 +38,9 @@ class Liveness(MethodView):
 @blp.route("/ready")
 class Readiness(MethodView):
     @blp.response(200)
-    @blp.alt_response(503, description="Redis did not answer PING in time.")
+    @blp.alt_response(503, description="Redis did not reply to PING in time.")
     def get(self):
-        """Return 200 when Redis answers PING, else 503"""
+        """Return 200 when Redis replies to PING, else 503"""
         client = current_app.extensions["node_registry"].store.client
         try:
             client.ping()

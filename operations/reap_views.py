@@ -18,8 +18,8 @@ admin_blp = Blueprint(
 )
 admin_blp.ARGUMENTS_PARSER = STRICT_JSON_PARSER
 
-# Nodes one request removes at most, so a request finishes within the gunicorn
-# timeout on a large backlog; the response says when more remain.
+# Maximum nodes one request removes, so a request finishes within the gunicorn
+# timeout on a large backlog. The response reports whether more remain.
 MAX_NODES_PER_REQUEST = 100_000
 DEFAULT_NODES_PER_REQUEST = 10_000
 # 100 years: a larger age cannot match any node and only risks float overflow.

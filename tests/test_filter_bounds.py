@@ -8,7 +8,7 @@ from tests.factories import node_body
 from tests.filter_support import make_context, make_store, run_spec
 
 # Three nodes whose values step by one unit: gpu_mem and cpu_mem by one byte,
-# last_seen by one millisecond. The middle node holds the compared value.
+# last_seen by one millisecond. The middle node has the compared value.
 MIDDLE_BYTES = 2**40 + 1
 MIDDLE_TIME = "2026-05-28T20:26:40.001Z"
 FIRST_MS = 1_780_000_000_000

@@ -1,7 +1,7 @@
 """Hostile requests to every endpoint: each gets its error status, the JSON error
 shape {code, status, message, errors?}, and leaves the stored data unchanged.
 
-The registry holds a GPU node (pk 1) and a CPU-only node (pk 2) before each case.
+The registry contains a GPU node (pk 1) and a CPU-only node (pk 2) before each case.
 Filter-spec rows accept any of 400, 413 and 422, because the filter specification
 defines which of its errors is which; adjust FILTER_STATUSES or a row's statuses when
 that specification settles.

@@ -6,7 +6,7 @@ from nodes.commands.registry_client import ApiSession, service_message
 
 
 class RegistryUnreachable(Exception):
-    """The registry did not answer, timed out or answered 5xx; retry later."""
+    """The registry was unreachable, timed out or returned 5xx, so retry later."""
 
 
 class RegistryRejected(Exception):

@@ -17,7 +17,7 @@ CPU_ONLY_ID = "cpu"
 
 
 class DetectionError(RuntimeError):
-    """The machine cannot be described with the catalog; the message says why."""
+    """The machine cannot be described with the catalog; see the message."""
 
 
 def cpu_mem_bytes() -> int:
